@@ -1,0 +1,122 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Ajar target shares (Hummingbird's habit: one array, applied everywhere).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Ajar",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ajar", targets: ["ajar"]),
+        .executable(name: "ajar-fake-vendors", targets: ["ajar-fake-vendors"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // MARK: - Libraries (arrows point down only; see ../shared/DESIGN.md)
+        .target(
+            name: "AjarCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AjarProviders",
+            dependencies: [
+                "AjarCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AjarGateway",
+            dependencies: [
+                "AjarCore",
+                "AjarProviders",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AjarServer",
+            dependencies: [
+                "AjarCore",
+                "AjarGateway",
+                "AjarProviders",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AjarTesting",
+            dependencies: [
+                "AjarCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "ajar",
+            dependencies: [
+                "AjarServer",
+                "AjarGateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ajar-fake-vendors",
+            dependencies: [
+                "AjarTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests (mirror the targets)
+        .testTarget(name: "AjarCoreTests", dependencies: ["AjarCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AjarTestingTests",
+            dependencies: ["AjarTesting", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AjarProvidersTests",
+            dependencies: ["AjarProviders", "AjarTesting", "AjarCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AjarGatewayTests",
+            dependencies: ["AjarGateway", "AjarProviders", "AjarTesting", "AjarCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AjarServerTests",
+            dependencies: [
+                "AjarServer", "AjarGateway", "AjarTesting", "AjarCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,102 @@
+import AjarCore
+
+/// The whole configuration, decoded from `ajar.yaml` by ``ConfigLoader`` and validated there.
+/// Every key, with its default, is documented in the README's configuration section.
+package struct AjarConfig: Sendable {
+    package var server = ServerConfig()
+    /// Providers in the order the file lists them.
+    package var providers: [ProviderConfig] = []
+    /// Model aliases in the order the file lists them.
+    package var models: [ModelConfig] = []
+    package var retry = RetryConfig()
+    package var circuitBreaker = CircuitBreakerConfig()
+    package var logging = LoggingConfig()
+
+    package init() {}
+
+    package func provider(named name: String) -> ProviderConfig? {
+        providers.first { $0.name == name }
+    }
+}
+
+/// `server:`
+package struct ServerConfig: Sendable {
+    package var host = "127.0.0.1"
+    package var port = 8080
+    /// Largest request body accepted, in bytes (`max_body`, e.g. `16MiB`); larger bodies get 413.
+    package var maxBody = 16 << 20
+}
+
+/// One entry of `providers:`.
+package struct ProviderConfig: Sendable {
+    package enum Kind: String, Sendable, CaseIterable {
+        case openai, anthropic, gemini
+    }
+
+    package var name: String
+    package var kind: Kind
+    package var baseURL: String
+    /// The resolved key, if the config gives one and its variable is set.
+    package var apiKey: Secret?
+    /// Why this provider cannot be used (e.g. "OPENAI_API_KEY is not set"), or `nil` if it can.
+    package var disabledReason: String?
+    /// Seconds for a whole non-streamed answer, or between two stream events.
+    package var timeout: Double = 60
+    /// Extra headers sent with every request (values may use `${ENV}`).
+    package var headers: [(String, String)] = []
+    /// Most concurrent connections to this provider's host.
+    package var maxConnections = 512
+    /// For `openai` providers: which field carries the token limit (`max_tokens` or
+    /// `max_completion_tokens`); by default `max_completion_tokens` for api.openai.com only.
+    package var maxTokensField: String?
+
+    package init(name: String, kind: Kind, baseURL: String) {
+        self.name = name
+        self.kind = kind
+        self.baseURL = baseURL
+    }
+
+    package var isEnabled: Bool { disabledReason == nil }
+}
+
+/// One entry of `models:`: an alias and the deployments that can serve it, tried in order.
+package struct ModelConfig: Sendable {
+    package var alias: String
+    package var deployments: [DeploymentConfig]
+}
+
+/// A provider and the model name it knows the alias by.
+package struct DeploymentConfig: Sendable, Equatable {
+    package var provider: String
+    package var model: String
+
+    /// `provider/model`, as the `x-ajar-deployment` header names it.
+    package var id: String { "\(provider)/\(model)" }
+}
+
+/// `retry:` — how often and how patiently one deployment is retried before the next is tried.
+package struct RetryConfig: Sendable {
+    /// Attempts per deployment (1 = no retry).
+    package var attempts = 2
+    /// First backoff in seconds; doubles per retry, with jitter.
+    package var initialBackoff = 0.25
+    /// Longest backoff in seconds.
+    package var maxBackoff = 8.0
+    /// The longest `Retry-After` honoured; a longer one moves on to the next deployment at once.
+    package var maxRetryAfter = 30.0
+}
+
+/// `circuit_breaker:` — per deployment.
+package struct CircuitBreakerConfig: Sendable {
+    /// Consecutive failures that open the breaker.
+    package var failureThreshold = 5
+    /// Seconds the breaker stays open before one probe request is let through.
+    package var cooldown = 30.0
+}
+
+/// `logging:`
+package struct LoggingConfig: Sendable {
+    package enum Format: String, Sendable { case text, json }
+    package var level = "info"
+    package var format = Format.text
+}

@@ -1,0 +1,187 @@
+import AjarCore
+import Foundation
+import Yams
+
+/// Reads `ajar.yaml` into ``AjarConfig``: decodes, expands `${ENV}` references, applies defaults
+/// and validates, failing with a ``ConfigError`` that names the key path and line.
+package enum ConfigLoader {
+    /// Loads and validates the file at `path`.
+    package static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigError) -> AjarConfig
+    {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(path: "", line: nil, message: "cannot read the file: \(error.localizedDescription)", file: path)
+        }
+        do {
+            return try parse(text, environment: environment)
+        } catch {
+            var located = error
+            located.file = path
+            throw located
+        }
+    }
+
+    /// Parses and validates configuration text.
+    package static func parse(_ text: String, environment: [String: String]) throws(ConfigError) -> AjarConfig {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigError(path: "", line: yamlErrorLine(error), message: "not valid YAML: \(yamlErrorSummary(error))")
+        } catch {
+            throw ConfigError(path: "", line: nil, message: "not valid YAML: \(error)")
+        }
+        let document = YAMLValue(node: root, path: "", environment: environment, fallbackLine: 1)
+        let top = try document.mapping(allowed: ["server", "providers", "models", "retry", "circuit_breaker", "logging"])
+        var config = AjarConfig()
+        try decodeServer(document.child("server", in: top), into: &config.server)
+        for (name, value) in try document.child("providers", in: top).mapping() {
+            config.providers.append(try decodeProvider(name: name, value))
+        }
+        for (alias, value) in try document.child("models", in: top).mapping() {
+            config.models.append(try decodeModel(alias: alias, value, providers: config.providers))
+        }
+        try decodeRetry(document.child("retry", in: top), into: &config.retry)
+        try decodeBreaker(document.child("circuit_breaker", in: top), into: &config.circuitBreaker)
+        try decodeLogging(document.child("logging", in: top), into: &config.logging)
+        return config
+    }
+
+    // MARK: - Sections
+
+    private static func decodeServer(_ value: YAMLValue, into server: inout ServerConfig) throws(ConfigError) {
+        let entries = try value.mapping(allowed: ["host", "port", "max_body"])
+        if let host = try value.child("host", in: entries).string() { server.host = host }
+        if let port = try value.child("port", in: entries).int(in: 0...65535) { server.port = port }
+        if let size = try value.child("max_body", in: entries).byteSize() {
+            guard size >= 1024 else { throw value.child("max_body", in: entries).error("must be at least 1KiB") }
+            server.maxBody = size
+        }
+    }
+
+    private static func decodeProvider(name: String, _ value: YAMLValue) throws(ConfigError) -> ProviderConfig {
+        let entries = try value.mapping(allowed: [
+            "type", "base_url", "api_key", "timeout", "headers", "max_connections", "max_tokens_field",
+        ])
+        let typeValue = value.child("type", in: entries)
+        let typeName = try typeValue.requiredString()
+        guard let kind = ProviderConfig.Kind(rawValue: typeName) else {
+            let known = ProviderConfig.Kind.allCases.map(\.rawValue).joined(separator: " | ")
+            throw typeValue.error("unknown provider type '\(typeName)'; expected \(known)")
+        }
+        let urlValue = value.child("base_url", in: entries)
+        let baseURL = try urlValue.string() ?? defaultBaseURL(kind)
+        guard let url = URL(string: baseURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil
+        else {
+            throw urlValue.error("expected an http:// or https:// URL, got '\(baseURL)'")
+        }
+        var provider = ProviderConfig(name: name, kind: kind, baseURL: baseURL)
+        var unset: [String] = []
+        if let key = try value.child("api_key", in: entries).string(missing: { unset.append($0) }) {
+            if !unset.isEmpty {
+                provider.disabledReason = "\(unset.joined(separator: ", ")) is not set"
+            } else if key.isEmpty {
+                provider.disabledReason = "its api_key is empty"
+            } else {
+                provider.apiKey = Secret(key)
+            }
+        }
+        if let timeout = try value.child("timeout", in: entries).double(in: 0.1...86_400) { provider.timeout = timeout }
+        if let limit = try value.child("max_connections", in: entries).int(in: 1...100_000) {
+            provider.maxConnections = limit
+        }
+        let fieldValue = value.child("max_tokens_field", in: entries)
+        if let field = try fieldValue.string() {
+            guard ["max_tokens", "max_completion_tokens"].contains(field) else {
+                throw fieldValue.error("expected max_tokens or max_completion_tokens")
+            }
+            provider.maxTokensField = field
+        }
+        for (header, headerValue) in try value.child("headers", in: entries).mapping() {
+            provider.headers.append((header, try headerValue.string() ?? ""))
+        }
+        return provider
+    }
+
+    private static func defaultBaseURL(_ kind: ProviderConfig.Kind) -> String {
+        switch kind {
+        case .openai: "https://api.openai.com/v1"
+        case .anthropic: "https://api.anthropic.com"
+        case .gemini: "https://generativelanguage.googleapis.com"
+        }
+    }
+
+    private static func decodeModel(
+        alias: String, _ value: YAMLValue, providers: [ProviderConfig]
+    ) throws(ConfigError) -> ModelConfig {
+        let entries = try value.mapping(allowed: ["deployments"])
+        let list = value.child("deployments", in: entries)
+        var deployments: [DeploymentConfig] = []
+        for item in try list.sequence() {
+            let fields = try item.mapping(allowed: ["provider", "model"])
+            let providerValue = item.child("provider", in: fields)
+            let provider = try providerValue.requiredString()
+            guard providers.contains(where: { $0.name == provider }) else {
+                let known = providers.map(\.name).joined(separator: ", ")
+                throw providerValue.error("no provider named '\(provider)' (configured: \(known.isEmpty ? "none" : known))")
+            }
+            deployments.append(DeploymentConfig(provider: provider, model: try item.child("model", in: fields).requiredString()))
+        }
+        guard !deployments.isEmpty else { throw list.error("a model needs at least one deployment") }
+        return ModelConfig(alias: alias, deployments: deployments)
+    }
+
+    private static func decodeRetry(_ value: YAMLValue, into retry: inout RetryConfig) throws(ConfigError) {
+        let entries = try value.mapping(allowed: ["attempts", "initial_backoff", "max_backoff", "max_retry_after"])
+        if let attempts = try value.child("attempts", in: entries).int(in: 1...10) { retry.attempts = attempts }
+        if let backoff = try value.child("initial_backoff", in: entries).double(in: 0...60) { retry.initialBackoff = backoff }
+        if let backoff = try value.child("max_backoff", in: entries).double(in: 0...600) { retry.maxBackoff = backoff }
+        if let limit = try value.child("max_retry_after", in: entries).double(in: 0...3600) { retry.maxRetryAfter = limit }
+    }
+
+    private static func decodeBreaker(_ value: YAMLValue, into breaker: inout CircuitBreakerConfig) throws(ConfigError) {
+        let entries = try value.mapping(allowed: ["failure_threshold", "cooldown"])
+        if let threshold = try value.child("failure_threshold", in: entries).int(in: 1...1000) {
+            breaker.failureThreshold = threshold
+        }
+        if let cooldown = try value.child("cooldown", in: entries).double(in: 0...86_400) { breaker.cooldown = cooldown }
+    }
+
+    private static func decodeLogging(_ value: YAMLValue, into logging: inout LoggingConfig) throws(ConfigError) {
+        let entries = try value.mapping(allowed: ["level", "format"])
+        let levelValue = value.child("level", in: entries)
+        if let level = try levelValue.string() {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(level) else { throw levelValue.error("expected one of \(levels.joined(separator: ", "))") }
+            logging.level = level
+        }
+        let formatValue = value.child("format", in: entries)
+        if let format = try formatValue.string() {
+            guard let parsed = LoggingConfig.Format(rawValue: format) else { throw formatValue.error("expected text or json") }
+            logging.format = parsed
+        }
+    }
+
+    // MARK: - YAML errors
+
+    private static func yamlErrorLine(_ error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        default:
+            return nil
+        }
+    }
+
+    private static func yamlErrorSummary(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
+            return problem
+        default:
+            return "\(error)"
+        }
+    }
+}
