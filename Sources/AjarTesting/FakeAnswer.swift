@@ -198,23 +198,22 @@ struct FakeAnswer: Sendable, Equatable {
 
 /// Deterministic fake embeddings: a unit vector derived from the text's bytes.
 enum FakeEmbedding {
-    static func vector(for text: String, dimensions: Int) -> [Double] {
+    static func vector(for text: String, dimensions: Int) -> [Float] {
         var generator = SplitMix64(seed: FNV1a.hash(text.utf8))
         var values = (0..<max(1, dimensions)).map { _ in
             Double(generator.next() >> 11) / Double(1 << 53) * 2 - 1
         }
         let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
         if norm > 0 { values = values.map { $0 / norm } }
-        // Round through Float, as vendors return float32 values.
-        return values.map { Double(Float($0)) }
+        return values.map { Float($0) }
     }
 
     /// Base64 of the little-endian float32 values (OpenAI's `encoding_format: "base64"`).
-    static func base64(_ values: [Double]) -> String {
+    static func base64(_ values: [Float]) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(values.count * 4)
         for value in values {
-            let bits = Float(value).bitPattern.littleEndian
+            let bits = value.bitPattern.littleEndian
             withUnsafeBytes(of: bits) { bytes.append(contentsOf: $0) }
         }
         return Data(bytes).base64EncodedString()

@@ -183,7 +183,7 @@ extension FakeGemini {
         let scenario = Scenario(model: model)
         if let response = await prelude(call, scenario: scenario, model: model, isStream: false) { return response }
         let embeddings: [FakeJSON] = zip(texts, dimensions).map { text, size in
-            ["values": .array(FakeEmbedding.vector(for: text, dimensions: min(max(size, 1), 8192)).map { .double($0) })]
+            ["values": .array(FakeEmbedding.vector(for: text, dimensions: min(max(size, 1), 8192)).map { .float($0) })]
         }
         let answer: FakeJSON = isBatch ? ["embeddings": .array(embeddings)] : ["embedding": embeddings[0]]
         return FakeHTTP.json(answer, headers: [("content-type", "application/json; charset=UTF-8")])

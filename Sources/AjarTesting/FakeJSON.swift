@@ -11,6 +11,8 @@ enum FakeJSON: Sendable, Equatable {
     case bool(Bool)
     case int(Int)
     case double(Double)
+    /// A float32, written in its shortest round-trip form (embedding values).
+    case float(Float)
     case string(String)
     case array([FakeJSON])
     case object([Member])
@@ -41,6 +43,8 @@ enum FakeJSON: Sendable, Equatable {
             out += String(value)
         case .double(let value):
             // JSON has no NaN or infinity; the fake never produces them, but never emit invalid JSON.
+            out += value.isFinite ? String(value) : "0"
+        case .float(let value):
             out += value.isFinite ? String(value) : "0"
         case .string(let value):
             Self.writeString(value, to: &out)

@@ -49,7 +49,7 @@ extension FakeOpenAI {
         let data: [FakeJSON] = inputs.enumerated().map { index, input in
             let vector = FakeEmbedding.vector(for: input.text, dimensions: dimensions)
             let embedding: FakeJSON =
-                format == "base64" ? .string(FakeEmbedding.base64(vector)) : .array(vector.map { .double($0) })
+                format == "base64" ? .string(FakeEmbedding.base64(vector)) : .array(vector.map { .float($0) })
             return ["object": "embedding", "index": .int(index), "embedding": embedding]
         }
         let tokens = inputs.reduce(0) { $0 + $1.tokens }

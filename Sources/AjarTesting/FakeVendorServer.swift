@@ -90,7 +90,9 @@ package actor FakeVendorServer {
         let (events, continuation) = AsyncStream.makeStream(of: Result<Int, StartError>.self)
         let state = self.state
         running = Task {
-            let app = Self.makeApplication(state: state, port: port) { bound in
+            // Stopping cancels the server, which Hummingbird logs as an error; nothing else is
+            // logged above `critical`, and start failures are thrown.
+            let app = Self.makeApplication(state: state, port: port, logLevel: .critical) { bound in
                 continuation.yield(.success(bound))
             }
             do {
@@ -147,17 +149,20 @@ package actor FakeVendorServer {
         port: Int,
         onListening: @escaping @Sendable (Int) async -> Void
     ) async throws {
-        let app = makeApplication(state: FakeVendorState(options: options), port: port, onListening: onListening)
+        let app = makeApplication(
+            state: FakeVendorState(options: options), port: port, logLevel: .warning, onListening: onListening
+        )
         try await app.runService()
     }
 
     private static func makeApplication(
         state: FakeVendorState,
         port: Int,
+        logLevel: Logger.Level,
         onListening: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         var logger = Logger(label: "ajar.fake-vendors")
-        logger.logLevel = .warning
+        logger.logLevel = logLevel
         return Application(
             responder: FakeVendorResponder(state: state),
             configuration: .init(address: .hostname("127.0.0.1", port: port), backlog: 1024),

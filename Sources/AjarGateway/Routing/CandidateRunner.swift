@@ -114,7 +114,7 @@ package struct CandidateRunner: Sendable {
         return false
     }
 
-    static func summary(_ error: ProviderError) -> String {
+    package static func summary(_ error: ProviderError) -> String {
         switch error {
         case .http(let status, _, _): "HTTP \(status)"
         case .transport: "connection failed"

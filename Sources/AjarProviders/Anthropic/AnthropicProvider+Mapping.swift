@@ -20,7 +20,7 @@ extension AnthropicProvider {
     /// - Throws: ``ProviderError/unsupported(_:)`` for `n > 1` and for content Anthropic cannot
     ///   take (audio, non-PDF files); ``GatewayError/invalidRequest(_:param:)`` for tool-call
     ///   arguments that are not a JSON object, or a tool message without `tool_call_id`.
-    static func makeRequestBody(_ request: ChatRequest, defaultMaxTokens: Int, stream: Bool) throws -> JSON {
+    package static func makeRequestBody(_ request: ChatRequest, defaultMaxTokens: Int, stream: Bool) throws -> JSON {
         if let n = request.n, n > 1 {
             throw ProviderError.unsupported("Anthropic cannot generate several choices (n = \(n))")
         }
@@ -203,7 +203,7 @@ extension AnthropicProvider {
     /// `input`); `thinking` and server-tool blocks have no canonical place and are dropped.
     /// - Parameter created: Unix seconds (Anthropic's answer carries no timestamp).
     /// - Throws: ``ProviderError/malformedResponse(_:)`` if the body is not a `message` object.
-    static func makeResponse(_ json: JSON, created: Int) throws(ProviderError) -> ChatResponse {
+    package static func makeResponse(_ json: JSON, created: Int) throws(ProviderError) -> ChatResponse {
         guard let object = json.objectValue, let blocks = object["content"]?.arrayValue else {
             throw .malformedResponse("Anthropic answer has no 'content' array")
         }

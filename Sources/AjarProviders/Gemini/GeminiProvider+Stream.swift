@@ -13,9 +13,9 @@ extension GeminiProvider {
     /// count them over the response, as in a non-streamed answer). The usage chunk (no choices) is
     /// emitted by ``finish()``, which throws ``ProviderError/streamEndedEarly(_:)`` if the body
     /// ended before every candidate had finished.
-    struct StreamDecoder: StreamChunkDecoder {
-        let requestedModel: String
-        let created: Int
+    package struct StreamDecoder: StreamChunkDecoder {
+        package let requestedModel: String
+        package let created: Int
         private var id: String?
         private var model: String?
         /// Per candidate index: tool calls so far (nil until its first chunk).
@@ -24,12 +24,12 @@ extension GeminiProvider {
         private var callCount = 0
         private var usage: Usage?
 
-        init(requestedModel: String, created: Int) {
+        package init(requestedModel: String, created: Int) {
             self.requestedModel = requestedModel
             self.created = created
         }
 
-        mutating func decode(_ event: SSEParser.Event) throws -> [ChatChunk] {
+        package mutating func decode(_ event: SSEParser.Event) throws -> [ChatChunk] {
             let data = event.data.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !data.isEmpty else { return [] }
             let json: JSON
@@ -93,7 +93,7 @@ extension GeminiProvider {
             return ChunkChoice(index: index, delta: delta, finishReason: finishReason, logprobs: logprobs)
         }
 
-        mutating func finish() throws -> [ChatChunk] {
+        package mutating func finish() throws -> [ChatChunk] {
             let started = Set(callsPerCandidate.keys)
             guard !finishedCandidates.isEmpty, started.isSubset(of: finishedCandidates) else {
                 throw ProviderError.streamEndedEarly("the Gemini stream ended before a finishReason")

@@ -1,0 +1,34 @@
+import AjarCore
+import AjarGateway
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Builds the HTTP application for a gateway.
+/// - Parameters:
+///   - onServerRunning: called with the bound port once the server listens (tests bind port 0).
+package func buildApplication(
+    gateway: Gateway, host: String, port: Int, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = buildRouter(gateway: gateway)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(host, port: port), serverName: nil),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+        logger: logger)
+}
+
+/// The routes of both dialects, plus `GET /health`.
+package func buildRouter(gateway: Gateway) -> Router<AjarRequestContext> {
+    let router = Router(context: AjarRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    let handler = ChatHandler(gateway: gateway, watcher: DisconnectWatcher(), maxBody: gateway.config.server.maxBody)
+    OpenAIRoutes(handler: handler).addRoutes(to: router)
+    AnthropicRoutes(handler: handler).addRoutes(to: router)
+    router.get("/health") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
+    }
+    return router
+}
