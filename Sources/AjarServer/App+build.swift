@@ -12,19 +12,21 @@ package func buildApplication(
     gateway: Gateway, host: String, port: Int, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(gateway: gateway)
+    let watcher = DisconnectWatcher()
+    let router = buildRouter(gateway: gateway, watcher: watcher)
     return Application(
         router: router,
+        server: .http1(additionalChannelHandlers: [watcher.makeHandler()]),
         configuration: .init(address: .hostname(host, port: port), serverName: nil),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger)
 }
 
 /// The routes of both dialects, plus `GET /health`.
-package func buildRouter(gateway: Gateway) -> Router<AjarRequestContext> {
+package func buildRouter(gateway: Gateway, watcher: DisconnectWatcher = DisconnectWatcher()) -> Router<AjarRequestContext> {
     let router = Router(context: AjarRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
-    let handler = ChatHandler(gateway: gateway, watcher: DisconnectWatcher(), maxBody: gateway.config.server.maxBody)
+    let handler = ChatHandler(gateway: gateway, watcher: watcher, maxBody: gateway.config.server.maxBody)
     OpenAIRoutes(handler: handler).addRoutes(to: router)
     AnthropicRoutes(handler: handler).addRoutes(to: router)
     router.get("/health") { _, _ in

@@ -44,7 +44,11 @@ extension FakeAnthropic {
         "output_format", "output_config", "inference_geo",
     ]
 
-    static let versions: Set<String> = ["2023-06-01", "2023-01-01"]
+    /// The API versions there are (docs.claude.com/en/api/versioning).
+    static let versions: Set<String> = ["2023-01-01", "2023-06-01", "2026-10-21"]
+
+    /// Sampling parameters that version 2026-10-21 removed: sending any is a 400.
+    static let removedIn20261021 = ["temperature", "top_p", "top_k"]
 
     /// The body a scripted `error-NNN` (or a flaky failure) answers with.
     static func errorBody(status: Int, model: String = "") -> APIError {
@@ -86,9 +90,14 @@ extension FakeAnthropic {
         }
     }
 
-    /// Checks `x-api-key` and `anthropic-version`; `nil` when both are acceptable.
+    /// Checks the key (`x-api-key`, or `Authorization: Bearer`, which the API also accepts for
+    /// API keys and which SDKs using version 2026-10-21 send) and `anthropic-version`; `nil` when
+    /// both are acceptable.
     static func authenticate(_ call: FakeCall) -> Response? {
-        guard let key = call.header("x-api-key"), !key.isEmpty else {
+        let authorization = call.header("authorization") ?? ""
+        let bearer = authorization.hasPrefix("Bearer ") ? String(authorization.dropFirst(7)) : ""
+        let key = call.header("x-api-key") ?? bearer
+        guard !key.isEmpty else {
             return APIError(status: 401, type: "authentication_error", message: "x-api-key header is required").response
         }
         if let expected = call.options.anthropicKey, key != expected {
@@ -105,11 +114,15 @@ extension FakeAnthropic {
 
     // MARK: - Messages request
 
-    static func parseMessages(_ body: [String: Any], rawBody: [UInt8], options: FakeVendorServer.Options)
-        -> Result<MessagesRequest, APIError>
-    {
+    static func parseMessages(
+        _ body: [String: Any], rawBody: [UInt8], version: String, options: FakeVendorServer.Options
+    ) -> Result<MessagesRequest, APIError> {
         if options.rejectsUnknownFields, let unknown = body.keys.sorted().first(where: { !messageFields.contains($0) }) {
             return .failure(invalid("\(unknown): Extra inputs are not permitted"))
+        }
+        let isVersion20261021 = version == "2026-10-21"
+        if isVersion20261021, let removed = removedIn20261021.first(where: { body.has($0) }) {
+            return .failure(invalid("\(removed): this parameter is not supported in anthropic-version 2026-10-21"))
         }
         guard let model = body.string("model"), !model.isEmpty else { return .failure(invalid("model: Field required")) }
         guard body.has("max_tokens") else { return .failure(invalid("max_tokens: Field required")) }
@@ -161,7 +174,16 @@ extension FakeAnthropic {
                     if text.isEmpty, !isFinalAssistant {
                         return .failure(invalid("messages: text content blocks must be non-empty"))
                     }
+                    if isVersion20261021, role == "user", let citations = block.array("citations"), !citations.isEmpty {
+                        return .failure(
+                            invalid("\(path).citations: citations are not accepted in user messages in anthropic-version 2026-10-21")
+                        )
+                    }
                     texts.append(text)
+                case "document" where role == "assistant" && isVersion20261021:
+                    return .failure(
+                        invalid("\(path): document blocks are not accepted in assistant messages in anthropic-version 2026-10-21")
+                    )
                 case "tool_use":
                     guard let id = block.string("id"), block.string("name") != nil else {
                         return .failure(invalid("\(path): tool_use blocks need an `id` and a `name`"))

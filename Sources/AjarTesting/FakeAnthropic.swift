@@ -20,7 +20,8 @@ enum FakeAnthropic {
             return invalid("There was an error parsing the body of your request: it is not valid JSON.").response
         }
         let request: MessagesRequest
-        switch parseMessages(body, rawBody: call.body, options: call.options) {
+        let version = call.header("anthropic-version") ?? ""
+        switch parseMessages(body, rawBody: call.body, version: version, options: call.options) {
         case .success(let parsed): request = parsed
         case .failure(let error): return error.response
         }
@@ -62,6 +63,7 @@ enum FakeAnthropic {
             "content": [contentBlock(answer, toolID: toolUseID())],
             "stop_reason": .string(stopReason(answer.finish)),
             "stop_sequence": stopSequence(answer.finish),
+            "stop_details": nil,
             "usage": usage(input: request.conversation.promptTokens, output: answer.completionTokens),
         ]
         return FakeHTTP.json(message, headers: headers)
@@ -128,6 +130,7 @@ enum FakeAnthropic {
             "content": [],
             "stop_reason": nil,
             "stop_sequence": nil,
+            "stop_details": nil,
             "usage": usage(input: inputTokens, output: 1),
         ]
         var events = [event("message_start", ["type": "message_start", "message": start])]
@@ -160,8 +163,12 @@ enum FakeAnthropic {
                 "message_delta",
                 [
                     "type": "message_delta",
-                    "delta": ["stop_reason": .string(stopReason(answer.finish)), "stop_sequence": stopSequence(answer.finish)],
-                    "usage": ["output_tokens": .int(answer.completionTokens)],
+                    "delta": [
+                        "stop_reason": .string(stopReason(answer.finish)), "stop_sequence": stopSequence(answer.finish),
+                        "stop_details": nil,
+                    ],
+                    // Cumulative, as the API sends it today; older docs show only `output_tokens`.
+                    "usage": usage(input: inputTokens, output: answer.completionTokens),
                 ]
             )
         )

@@ -1,5 +1,4 @@
 import Foundation
-import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -72,15 +71,15 @@ enum FakeHTTP {
 
     /// A header's value by case-insensitive name.
     static func header(_ name: String, in fields: HTTPFields) -> String? {
-        guard let fieldName = HTTPField.Name(name) else { return nil }
+        guard let fieldName = HTTPFields.Element.Name(name) else { return nil }
         return fields[fieldName]
     }
 
     static func fields(_ pairs: [(String, String)]) -> HTTPFields {
         var fields = HTTPFields()
         for (name, value) in pairs {
-            if let fieldName = HTTPField.Name(name) {
-                fields.append(HTTPField(name: fieldName, value: value))
+            if let fieldName = HTTPFields.Element.Name(name) {
+                fields.append(HTTPFields.Element(name: fieldName, value: value))
             }
         }
         return fields

@@ -152,8 +152,8 @@ enum FakeGemini {
 
         /// One chunk per word; the last carries the finish reason and the full usage.
         func streamChunks(_ answer: FakeAnswer) -> [FakeJSON] {
-            let pieces = answer.content == .text(answer.text) ? answer.textPieces : []
-            guard pieces.count > 1 else { return [response(answer)] }
+            guard case .text = answer.content, answer.textPieces.count > 1 else { return [response(answer)] }
+            let pieces = answer.textPieces
             return pieces.enumerated().map { index, piece in
                 let isLast = index == pieces.count - 1
                 return envelope(

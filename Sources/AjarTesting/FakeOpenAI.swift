@@ -93,7 +93,6 @@ enum FakeOpenAI {
     static func prelude(_ call: FakeCall, scenario: Scenario, model: String, isStream: Bool) async -> Response? {
         switch scenario {
         case .error(let status):
-            await call.waitBeforeHead(scenario)
             return errorResponse(errorBody(status: status == 529 ? 503 : status, model: model))
         case .flaky(let failures):
             if call.flakyShouldFail(vendor: .openai, model: model, failures: failures) {

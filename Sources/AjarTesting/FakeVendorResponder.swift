@@ -6,7 +6,6 @@
 // Routing is by hand rather than with Hummingbird's `Router`, because Gemini's last path segment
 // is `{model}:{method}`: the whole segment is taken and split at its last colon.
 
-import HTTPTypes
 import Hummingbird
 import NIOCore
 

@@ -141,6 +141,30 @@ struct FakeVendorServerTests {
         }
     }
 
+    @Test("Anthropic 2026-10-21 takes a Bearer key and rejects the removed sampling parameters")
+    func anthropicVersion20261021() async throws {
+        try await Self.withServer(.init(anthropicKey: "sk-ant-right")) { _, base in
+            let headers = [("authorization", "Bearer sk-ant-right"), ("anthropic-version", "2026-10-21")]
+            let ok = try await Self.post(
+                base + "/v1/messages", headers: headers,
+                json: #"{"model":"claude-x","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}"#
+            )
+            #expect(ok.status == 200)
+            #expect(try ok.json()["stop_reason"] as? String == "end_turn")
+            let rejected = try await Self.post(
+                base + "/v1/messages", headers: headers,
+                json: #"{"model":"claude-x","max_tokens":16,"temperature":1,"messages":[{"role":"user","content":"hi"}]}"#
+            )
+            #expect(rejected.status == 400)
+            let wrongKey = try await Self.post(
+                base + "/v1/messages", headers: [("x-api-key", "sk-ant-wrong"), ("anthropic-version", "2023-06-01")],
+                json: #"{"model":"claude-x","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}"#
+            )
+            #expect(wrongKey.status == 401)
+            #expect((try wrongKey.json()["error"] as? [String: Any])?["type"] as? String == "authentication_error")
+        }
+    }
+
     @Test("Gemini error-429 has RESOURCE_EXHAUSTED and retry-after")
     func geminiRateLimit() async throws {
         try await Self.withServer { _, base in

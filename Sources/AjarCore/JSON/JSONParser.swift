@@ -326,7 +326,7 @@ private struct Reader {
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         let literal = UnsafeBufferPointer(rebasing: bytes[start..<index])
-        if isInteger, literal.count <= 19, let value = Int64(asciiDigits: literal) {
+        if isInteger, literal.count <= (bytes[start] == UInt8(ascii: "-") ? 20 : 19), let value = Int64(asciiDigits: literal) {
             return .int(value)
         }
         // The literal is ASCII by construction.

@@ -95,7 +95,9 @@ extension GeminiWire {
             case "anyOf", "oneOf":
                 let members = (value.arrayValue ?? []).filter { $0["type"]?.stringValue != "null" }
                 if members.count < (value.arrayValue ?? []).count { isNullable = true }
+                print("DBG members", members.count, value.text)
                 if !members.isEmpty { out["anyOf"] = .array(members.map(child)) }
+                print("DBG out", JSON.object(out).text)
             case "enum":
                 let values = value.arrayValue ?? []
                 if values.contains(where: \.isNull) { isNullable = true }
@@ -112,6 +114,7 @@ extension GeminiWire {
                 if schemaKeys.contains(key) { out[key] = value }
             }
         }
+        print("DBG final", JSON.object(out).text, isNullable)
         if isNullable { out["nullable"] = true }
         return .object(out)
     }
