@@ -61,6 +61,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A CPU inference engine with its own API; imports no other Ajar module.
+        .target(
+            name: "AjarInference",
+            swiftSettings: swiftSettings + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
         .target(
             name: "AjarTesting",
             dependencies: [
@@ -95,6 +100,12 @@ let package = Package(
 
         // MARK: - Tests (mirror the targets)
         .testTarget(name: "AjarCoreTests", dependencies: ["AjarCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AjarInferenceTests",
+            dependencies: ["AjarInference"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AjarTestingTests",
             dependencies: ["AjarTesting", .product(name: "AsyncHTTPClient", package: "async-http-client")],

@@ -121,14 +121,18 @@ import Testing
         #expect(FoundationJSON.equivalent(ours, converted), "ours \(ours.text), Foundation \(converted.text)")
     }
 
+    /// Foundation's own quirks on Linux are kept out of this comparison: it merges duplicate keys
+    /// (so objects are built through the subscript), drops U+FEFF inside strings, and its decimal
+    /// parsing is not correctly rounded (`0.30000000000000004` reads as `0.3000000000000001`), so
+    /// doubles are compared to within a few ulps. The curated documents above compare exactly.
     @Test("what we write, Foundation reads as the same values", arguments: 1...100)
     func foundationReadsOurOutput(seed: UInt64) throws {
         var rng = SeededGenerator(seed: seed &* 7919)
-        // Foundation on Linux merges duplicate keys, so build objects through the subscript.
-        let value = FoundationJSON.dedupe(RandomJSON.value(maxDepth: 3, using: &rng))
+        let value = FoundationJSON.normalized(RandomJSON.value(maxDepth: 3, using: &rng))
         let theirs = try JSONSerialization.jsonObject(with: Data(value.bytes), options: [.fragmentsAllowed])
         let converted = try #require(FoundationJSON.convert(theirs))
-        #expect(FoundationJSON.equivalent(value, converted), "seed \(seed): \(value.text) vs \(converted.text)")
+        #expect(
+            FoundationJSON.equivalent(value, converted, ulps: 4), "seed \(seed): \(value.text) vs \(converted.text)")
     }
 }
 
@@ -163,24 +167,33 @@ enum FoundationJSON {
         }
     }
 
-    static func equivalent(_ a: JSON, _ b: JSON) -> Bool {
+    /// Equal values, ignoring key order and whether a number was spelled as an integer; doubles
+    /// may differ by `ulps` units in the last place.
+    static func equivalent(_ a: JSON, _ b: JSON, ulps: Double = 0) -> Bool {
         switch (a, b) {
         case (.int(let x), .int(let y)): return x == y
-        case (.int, .double), (.double, .int), (.double, .double): return a.doubleValue == b.doubleValue
-        case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy(equivalent)
+        case (.int, .double), (.double, .int), (.double, .double):
+            guard let x = a.doubleValue, let y = b.doubleValue else { return false }
+            return x == y || abs(x - y) <= ulps * max(x.ulp, y.ulp)
+        case (.array(let x), .array(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { equivalent($0, $1, ulps: ulps) }
         case (.object(let x), .object(let y)):
-            return x.count == y.count && x.allSatisfy { key, value in y[key].map { equivalent(value, $0) } ?? false }
+            return x.count == y.count
+                && x.allSatisfy { key, value in y[key].map { equivalent(value, $0, ulps: ulps) } ?? false }
         default: return a == b
         }
     }
 
-    /// The value with repeated object keys collapsed (last value wins, as Foundation does).
-    static func dedupe(_ value: JSON) -> JSON {
+    /// The value as Foundation can represent it: repeated keys collapsed (last value wins) and
+    /// U+FEFF removed from strings.
+    static func normalized(_ value: JSON) -> JSON {
+        func clean(_ string: String) -> String { string.replacingOccurrences(of: "\u{FEFF}", with: "") }
         switch value {
-        case .array(let values): return .array(values.map(dedupe))
+        case .string(let string): return .string(clean(string))
+        case .array(let values): return .array(values.map(normalized))
         case .object(let object):
             var result = JSONObject()
-            for (key, element) in object { result[key] = dedupe(element) }
+            for (key, element) in object { result[clean(key)] = normalized(element) }
             return .object(result)
         default: return value
         }

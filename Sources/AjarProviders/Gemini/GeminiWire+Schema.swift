@@ -95,9 +95,7 @@ extension GeminiWire {
             case "anyOf", "oneOf":
                 let members = (value.arrayValue ?? []).filter { $0["type"]?.stringValue != "null" }
                 if members.count < (value.arrayValue ?? []).count { isNullable = true }
-                print("DBG members", members.count, value.text)
                 if !members.isEmpty { out["anyOf"] = .array(members.map(child)) }
-                print("DBG out", JSON.object(out).text)
             case "enum":
                 let values = value.arrayValue ?? []
                 if values.contains(where: \.isNull) { isNullable = true }
@@ -114,7 +112,6 @@ extension GeminiWire {
                 if schemaKeys.contains(key) { out[key] = value }
             }
         }
-        print("DBG final", JSON.object(out).text, isNullable)
         if isNullable { out["nullable"] = true }
         return .object(out)
     }
@@ -123,7 +120,9 @@ extension GeminiWire {
     private static func optionalMember(of object: JSONObject) -> JSON? {
         guard let members = (object["anyOf"] ?? object["oneOf"])?.arrayValue, members.count == 2 else { return nil }
         let nonNull = members.filter { $0["type"]?.stringValue != "null" }
-        return nonNull.count == 1 ? nonNull[0] : nil
+        // Not `count == 1 ? nonNull[0] : nil`: JSON is ExpressibleByNilLiteral, so that `nil` would be `.null`.
+        guard nonNull.count == 1 else { return nil }
+        return nonNull[0]
     }
 
     /// The definition a local reference (`#/$defs/Name`, `#/definitions/Name`) names.

@@ -139,10 +139,15 @@ extension UpstreamClient {
             var parser = SSEParser()
             do {
                 let response = try await self.send(request, errorMessage: errorMessage)
-                for try await piece in response.body {
-                    for event in try parser.feed(piece.readableBytesView) {
-                        for chunk in try decoder.decode(event) { continuation.yield(chunk) }
+                do {
+                    for try await piece in response.body {
+                        for event in try parser.feed(piece.readableBytesView) {
+                            for chunk in try decoder.decode(event) { continuation.yield(chunk) }
+                        }
                     }
+                } catch let error as HTTPClientError where error != .cancelled && error != .deadlineExceeded && error != .readTimeout {
+                    // The head said 2xx and the body broke off: the stream ended early.
+                    throw ProviderError.streamEndedEarly("the connection closed mid-stream (\(error))")
                 }
                 parser.finish()
                 for chunk in try decoder.finish() { continuation.yield(chunk) }

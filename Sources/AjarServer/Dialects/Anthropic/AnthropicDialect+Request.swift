@@ -19,7 +19,8 @@ extension AnthropicDialect {
     ///   dropped (no canonical place);
     /// - `stop_sequences` → `stop`, `metadata.user_id` → `user`, `tool_choice` `any` → `required`,
     ///   `disable_parallel_tool_use` → `parallel_tool_calls: false`;
-    /// - `thinking` is kept verbatim in ``ChatRequest/extra`` (not otherwise acted on).
+    /// - `thinking` (extended thinking) is not acted on, and deliberately not put in
+    ///   ``ChatRequest/extra``: OpenAI-compatible upstreams forward `extra` and would refuse it.
     ///
     /// A streamed request also asks for usage (`includeUsage`), which the stream encoder needs for
     /// `message_delta`. Unknown top-level fields are ignored rather than refused, so clients newer
@@ -71,9 +72,6 @@ extension AnthropicDialect {
         }
         if let metadata = try body.object("metadata", at: "") {
             request.user = try metadata.string("user_id", at: "metadata")
-        }
-        if let thinking = body["thinking"], !thinking.isNull {
-            request.extra["thinking"] = thinking
         }
         return request
     }
