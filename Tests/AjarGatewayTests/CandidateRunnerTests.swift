@@ -369,7 +369,7 @@ import Testing
         let a = ScriptedProvider("a")
         let task = Task {
             withUnsafeCurrentTask { $0?.cancel() }
-            return try await harness.run([a])
+            return try await harness.run([a]).deployment.id
         }
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(a.calls == 0)
@@ -388,7 +388,7 @@ import Testing
                     try await Task.sleep(for: .seconds(60))
                 }
                 return deployment.id
-            }
+            }.value
         }
         for await _ in started { break }
         task.cancel()

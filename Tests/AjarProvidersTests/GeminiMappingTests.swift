@@ -18,7 +18,8 @@ import Testing
                 == "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent")
         #expect(
             GeminiWire.url(baseURL: baseURL, model: "models/gemini-2.5-flash", stream: true)
-                == "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse")
+                == "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+        )
     }
 
     @Test("percent-encodes the model name so it stays one path segment")
@@ -54,7 +55,10 @@ import Testing
         #expect(contents.map { $0["role"]?.stringValue } == ["user", "model", "user"])
         #expect(
             contents[1]["parts"]
-                == [["text": "Let me check."], ["functionCall": ["name": "get_weather", "args": ["location": "Paris"]]]])
+                == [
+                    ["text": "Let me check."],
+                    ["functionCall": ["name": "get_weather", "args": ["location": "Paris"]]],
+                ])
         // Both tool results and the following user text are merged into one user content.
         #expect(
             contents[2]["parts"]
@@ -84,9 +88,11 @@ import Testing
         var tool = ChatMessage(role: .tool, text: "42")
         tool.toolCallID = "call_unknown"
         let request = ChatRequest(model: "m", messages: [ChatMessage(role: .user, text: "hi"), tool])
-        #expect(throws: GatewayError.invalidRequest(
-            "Tool message messages[1] answers tool call 'call_unknown', which no earlier assistant message made.",
-            param: "messages[1].tool_call_id")) { try GeminiProvider.makeRequestBody(request) }
+        #expect(
+            throws: GatewayError.invalidRequest(
+                "Tool message messages[1] answers tool call 'call_unknown', which no earlier assistant message made.",
+                param: "messages[1].tool_call_id")
+        ) { try GeminiProvider.makeRequestBody(request) }
     }
 
     @Test("maps data: images to inlineData and other URLs to fileData with a guessed type")
@@ -196,7 +202,10 @@ import Testing
                 "strict": ["type": "boolean", "$comment": "x"],
                 "tags": [
                     "type": "array", "uniqueItems": true,
-                    "items": ["type": "object", "additionalProperties": false, "properties": ["v": ["type": "integer", "exclusiveMinimum": 0]]],
+                    "items": [
+                        "type": "object", "additionalProperties": false,
+                        "properties": ["v": ["type": "integer", "exclusiveMinimum": 0]],
+                    ],
                 ],
             ],
             "required": ["strict"],
@@ -207,7 +216,9 @@ import Testing
                     "type": "object",
                     "properties": [
                         "strict": ["type": "boolean"],
-                        "tags": ["type": "array", "items": ["type": "object", "properties": ["v": ["type": "integer"]]]],
+                        "tags": [
+                            "type": "array", "items": ["type": "object", "properties": ["v": ["type": "integer"]]],
+                        ],
                     ],
                     "required": ["strict"],
                 ])
@@ -309,7 +320,10 @@ import Testing
                     ],
                     "finishReason": "STOP", "index": 0,
                 ],
-                ["content": ["role": "model", "parts": [["text": "Other"]]], "finishReason": "MAX_TOKENS", "index": 1],
+                [
+                    "content": ["role": "model", "parts": [["text": "Other"]]], "finishReason": "MAX_TOKENS",
+                    "index": 1,
+                ],
             ],
             "usageMetadata": ["promptTokenCount": 3, "candidatesTokenCount": 4, "totalTokenCount": 7],
             "modelVersion": "gemini-2.5-flash-001",
@@ -345,8 +359,12 @@ import Testing
 
     @Test("an answer without candidates or a block reason is malformed")
     func malformedResponse() {
-        #expect(throws: ProviderError.self) { try GeminiProvider.makeResponse(["foo": 1], requestedModel: "m", created: 1) }
-        #expect(throws: ProviderError.self) { try GeminiProvider.makeResponse([1, 2], requestedModel: "m", created: 1) }
+        #expect(throws: ProviderError.self) {
+            try GeminiProvider.makeResponse(["foo": 1], requestedModel: "m", created: 1)
+        }
+        #expect(throws: ProviderError.self) {
+            try GeminiProvider.makeResponse([1, 2], requestedModel: "m", created: 1)
+        }
     }
 
     @Test("a function call's thought signature travels in the call id and comes back on the part")
@@ -357,13 +375,17 @@ import Testing
                 [
                     "content": [
                         "role": "model",
-                        "parts": [["functionCall": ["name": "f", "args": [:]], "thoughtSignature": .string(signature)]],
+                        "parts": [
+                            ["functionCall": ["name": "f", "args": [:]], "thoughtSignature": .string(signature)]
+                        ],
                     ],
                     "finishReason": "STOP",
                 ]
             ]
         ]
-        let call = try #require(try GeminiProvider.makeResponse(json, requestedModel: "m", created: 1).choices.first?.message.toolCalls.first)
+        let call = try #require(
+            try GeminiProvider.makeResponse(json, requestedModel: "m", created: 1).choices.first?.message.toolCalls
+                .first)
         #expect(call.id.hasPrefix("call_0"))
         #expect(call.id.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" })
 
@@ -376,7 +398,10 @@ import Testing
         let part = body["contents"]?.arrayValue?[1]["parts"]?.arrayValue?.first
         // Base64 of the same bytes: the padding is restored, the alphabet is the standard one.
         #expect(part?["thoughtSignature"] == .string(signature))
-        #expect(body["contents"]?.arrayValue?[2]["parts"] == [["functionResponse": ["name": "f", "response": ["content": "ok"]]]])
+        #expect(
+            body["contents"]?.arrayValue?[2]["parts"] == [
+                ["functionResponse": ["name": "f", "response": ["content": "ok"]]]
+            ])
     }
 
     // MARK: - Stream decoder
@@ -428,7 +453,8 @@ import Testing
             ])
         #expect(
             last == [
-                ChatChunk(id: "r1", model: "m", created: 5, choices: [], usage: Usage(promptTokens: 2, completionTokens: 3))
+                ChatChunk(
+                    id: "r1", model: "m", created: 5, choices: [], usage: Usage(promptTokens: 2, completionTokens: 3))
             ])
     }
 

@@ -140,11 +140,18 @@ import Testing
                 sent["contents"]
                     == [
                         ["role": "user", "parts": [["text": "Weather in Paris?"]]],
-                        ["role": "model", "parts": [["functionCall": ["name": "get_weather", "args": ["location": "Paris"]]]]],
+                        [
+                            "role": "model",
+                            "parts": [["functionCall": ["name": "get_weather", "args": ["location": "Paris"]]]],
+                        ],
                         [
                             "role": "user",
                             "parts": [
-                                ["functionResponse": ["name": "get_weather", "response": ["temperature": 21, "sky": "clear"]]],
+                                [
+                                    "functionResponse": [
+                                        "name": "get_weather", "response": ["temperature": 21, "sky": "clear"],
+                                    ]
+                                ],
                                 ["text": "And tomorrow?"],
                             ],
                         ],
@@ -283,7 +290,8 @@ import Testing
         try await withProvider { provider, server in
             var assistant = ChatMessage(role: .assistant, content: [])
             assistant.toolCalls = [ToolCall(id: "call_0", name: "f", arguments: "[1,2]")]
-            let request = ChatRequest(model: "gemini-2.5-flash", messages: [ChatMessage(role: .user, text: "hi"), assistant])
+            let request = ChatRequest(
+                model: "gemini-2.5-flash", messages: [ChatMessage(role: .user, text: "hi"), assistant])
             await #expect(throws: GatewayError.self) { try await provider.complete(request) }
             await #expect(throws: GatewayError.self) { _ = try await collect(provider.stream(request)) }
             #expect(await server.recordedRequests().isEmpty)

@@ -182,7 +182,8 @@ extension GeminiProvider {
             let schema = GeminiWire.geminiSchema(parameters)
             // Gemini refuses an OBJECT without properties ("should be non-empty for OBJECT type");
             // a function without parameters simply has none.
-            let isEmptyObject = schema["type"]?.stringValue?.lowercased() == "object"
+            let isEmptyObject =
+                schema["type"]?.stringValue?.lowercased() == "object"
                 && (schema["properties"]?.objectValue?.isEmpty ?? true)
             if !isEmptyObject { declaration["parameters"] = schema }
         }
@@ -257,7 +258,8 @@ extension GeminiProvider {
                 throw ProviderError.malformedResponse("Gemini candidate \(position) is not an object")
             }
             let (text, calls) = candidateOutput(candidate, callCount: &callCount)
-            var message = ChatMessage(role: .assistant, content: text.isEmpty ? [] : [.text(text)], contentIsString: true)
+            var message = ChatMessage(
+                role: .assistant, content: text.isEmpty ? [] : [.text(text)], contentIsString: true)
             message.toolCalls = calls
             choices.append(
                 ChatChoice(
@@ -293,7 +295,8 @@ extension GeminiProvider {
             if part["thought"]?.boolValue == true { continue }
             if let piece = part["text"]?.stringValue { text += piece }
             if let call = part["functionCall"]?.objectValue {
-                let id = GeminiWire.toolCallID(number: callCount, thoughtSignature: part["thoughtSignature"]?.stringValue)
+                let id = GeminiWire.toolCallID(
+                    number: callCount, thoughtSignature: part["thoughtSignature"]?.stringValue)
                 callCount += 1
                 let arguments = call["args"].map { $0.isNull ? "{}" : $0.text } ?? "{}"
                 calls.append(ToolCall(id: id, name: call["name"]?.stringValue ?? "", arguments: arguments))

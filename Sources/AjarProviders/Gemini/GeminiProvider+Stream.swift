@@ -87,8 +87,9 @@ extension GeminiProvider {
                 finishedCandidates.insert(index)
             }
             let logprobs = GeminiWire.logprobs(candidate["logprobsResult"])
-            guard delta.role != nil || delta.content != nil || !delta.toolCalls.isEmpty || finishReason != nil
-                || logprobs != nil
+            guard
+                delta.role != nil || delta.content != nil || !delta.toolCalls.isEmpty || finishReason != nil
+                    || logprobs != nil
             else { return nil }
             return ChunkChoice(index: index, delta: delta, finishReason: finishReason, logprobs: logprobs)
         }

@@ -53,7 +53,8 @@ extension GeminiWire {
             // Sibling keywords (a description beside the `$ref`) win over the definition's own.
             var merged = target.objectValue ?? [:]
             for (key, value) in object { merged[key] = value }
-            return convert(.object(merged), definitions: definitions, referenceDepth: referenceDepth + 1, nesting: nesting + 1)
+            return convert(
+                .object(merged), definitions: definitions, referenceDepth: referenceDepth + 1, nesting: nesting + 1)
         }
 
         if let single = optionalMember(of: object) {
@@ -62,7 +63,8 @@ extension GeminiWire {
             var merged = single.objectValue ?? [:]
             for (key, value) in object { merged[key] = value }
             merged["nullable"] = true
-            return convert(.object(merged), definitions: definitions, referenceDepth: referenceDepth, nesting: nesting + 1)
+            return convert(
+                .object(merged), definitions: definitions, referenceDepth: referenceDepth, nesting: nesting + 1)
         }
 
         var out = JSONObject()

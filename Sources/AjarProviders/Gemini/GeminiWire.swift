@@ -115,7 +115,8 @@ extension GeminiWire {
     package static func usage(_ json: JSON?) -> Usage? {
         guard let metadata = json?.objectValue else { return nil }
         let thoughts = metadata["thoughtsTokenCount"]?.intValue
-        let prompt = (metadata["promptTokenCount"]?.intValue ?? 0) + (metadata["toolUsePromptTokenCount"]?.intValue ?? 0)
+        let prompt =
+            (metadata["promptTokenCount"]?.intValue ?? 0) + (metadata["toolUsePromptTokenCount"]?.intValue ?? 0)
         return Usage(
             promptTokens: prompt,
             completionTokens: (metadata["candidatesTokenCount"]?.intValue ?? 0) + (thoughts ?? 0),

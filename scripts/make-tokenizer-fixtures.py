@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Make the golden fixtures for AjarInference's tokenizer tests (and its Unicode table).
+
+Three subcommands, each run with the interpreter that has its dependency:
+
+  vocab          needs `gguf` (pip install gguf numpy). Reads the tokenizer metadata of a GGUF
+                 file and writes Tests/AjarInferenceTests/Fixtures/tokenizer/smollm2-vocab.json:
+                 tokens, token types, merges, special ids, flags, pre-tokenizer, chat template.
+
+  tokens         needs `llama_cpp` (pip install llama-cpp-python). Loads the model with
+                 `vocab_only=True` and writes Fixtures/tokenizer/llamacpp-tokens.json: for every
+                 string in CASES the ids of `llm.tokenize(text, add_bos=False, special=False)`
+                 and `special=True`, and the bytes of every token's piece (hex), rendered with
+                 and without special tokens. These ids are what the Swift tokenizer must match.
+
+  unicode-table  needs only llama.cpp's `src/unicode-data.cpp` (the copy vendored in the
+                 llama-cpp-python sdist used for `tokens`). Writes
+                 Sources/AjarInference/Tokenizers/UnicodeCategoryTable.swift, so the Swift
+                 pre-tokenizers classify code points (\\p{L}, \\p{N}, \\s, ...) exactly as
+                 llama.cpp does.
+
+Usage (from the package root):
+  /tmp/gguf-venv/bin/python  scripts/make-tokenizer-fixtures.py vocab
+  /tmp/llama-venv/bin/python scripts/make-tokenizer-fixtures.py tokens
+  python3 scripts/make-tokenizer-fixtures.py unicode-table path/to/llama.cpp/src/unicode-data.cpp
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+FIXTURES = ROOT / "Tests" / "AjarInferenceTests" / "Fixtures" / "tokenizer"
+TABLE = ROOT / "Sources" / "AjarInference" / "Tokenizers" / "UnicodeCategoryTable.swift"
+
+LONG_PARAGRAPH = (
+    "Ajar is a self-hosted AI gateway for the balanced approach to AI: neither all-open nor "
+    "all-closed, but a door held ajar. One API sits in front of open-weight models that run on "
+    "your own machine and closed models behind vendor APIs. Between the two sits what an "
+    "organisation needs to use both responsibly: a classifier that finds sensitive spans (e-mail, "
+    "phone, card numbers with Luhn, IBAN, national ids, secrets), budgets per key and per team, "
+    "a model registry with an openness record per model, and an append-only, hash-chained audit "
+    "log of every decision. "
+)
+
+# ~60 varied strings; each is tokenized with special=False and special=True.
+CASES: list[str] = [
+    "Hello world",
+    "Hello, world! How are you today?",
+    "The quick brown fox jumps over the lazy dog.",
+    " Hello",
+    "  leading two spaces",
+    "trailing space ",
+    "trailing spaces   ",
+    "",
+    " ",
+    "\n",
+    "\n\n\n",
+    "line one\nline two\n\nline four",
+    "tab\tseparated\tvalues",
+    "\t\tindented",
+    "multiple   spaces   between",
+    "don't I'll we're they've she'd it's I'm",
+    "DON'T I'LL WE'RE THEY'VE",
+    "'s 't 'quoted' rock'n'roll",
+    "12345678",
+    "3.14159 and 2,718 and 1e10",
+    "Call 555-123-4567 or +1 (800) 555 0199",
+    "x = 42; y = x * 2 + 1",
+    "def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n",
+    "let xs: [Int32] = [1, 2, 3]\nfor x in xs { print(x) }",
+    '{"name": "Ajar", "tokens": [1, 2, 3], "ok": true}',
+    '<div class="a">Hi &amp; bye</div>',
+    "https://example.com/path?q=1&r=two#frag user@example.org",
+    "I love 🍕 and 🚀!",
+    "👩‍👩‍👧‍👦 family 👍🏽",
+    "你好，世界！",
+    "こんにちは世界、カタカナ",
+    "안녕하세요 세계",
+    "Café naïve résumé façade Ångström",
+    "Größe Straße Übermäßig",
+    "e\u0301 vs \u00e9",
+    "Привет, мир!",
+    "Καλημέρα κόσμε",
+    "مرحبا بالعالم",
+    "नमस्ते दुनिया",
+    "สวัสดีชาวโลก",
+    "Hello мир 世界 🌍 123 café",
+    "Pneumonoultramicroscopicsilicovolcanoconiosis",
+    "supercalifragilisticexpialidocious" * 8,
+    "a" * 37,
+    "<|im_start|>user\nhi<|im_end|>",
+    "<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n"
+    "<|im_start|>assistant\n",
+    "<|endoftext|>",
+    "text<|im_end|>more",
+    "<|im_start|><|im_end|>",
+    "<|im_start",
+    " <|im_start|> spaced ",
+    "<filename>main.py<file_sep>",
+    "Wait... what?! (really) [yes] {no} <maybe>",
+    "!!!???...,,,;;;",
+    "Mr. O'Neill's dog",
+    "a\u00a0b\u2003c\u3000d",
+    "\r\n windows line endings\r\n",
+    "abc123def 4567 ８９",
+    "x² + y³ = z⁴ ½ Ⅻ",
+    "∀x∈ℝ: x² ≥ 0 → √x ∈ ℝ⁺",
+    "$100 €50 £30 ¥1000",
+    "bell\u0007 null\u0000 esc\u001b[0m",
+    "zero\u200bwidth\u200djoiner\ufeffbom",
+    "# Title\n\n- item *one*\n- item **two**\n\n```swift\nprint(1)\n```",
+    "\ue000 private \U0010fffd use",
+    LONG_PARAGRAPH * 3,
+]
+
+
+def cmd_vocab(args: argparse.Namespace) -> None:
+    from gguf import GGUFReader  # type: ignore
+
+    reader = GGUFReader(str(args.model))
+    fields = reader.fields
+
+    def value(key: str, default=None):
+        field = fields.get(key)
+        return default if field is None else field.contents()
+
+    out = {
+        "source": Path(args.model).name,
+        "model": value("tokenizer.ggml.model"),
+        "pre": value("tokenizer.ggml.pre"),
+        "tokens": value("tokenizer.ggml.tokens"),
+        "tokenTypes": [int(t) for t in value("tokenizer.ggml.token_type", [])],
+        "merges": value("tokenizer.ggml.merges", []),
+        "bosTokenID": value("tokenizer.ggml.bos_token_id"),
+        "eosTokenID": value("tokenizer.ggml.eos_token_id"),
+        "unknownTokenID": value("tokenizer.ggml.unknown_token_id"),
+        "paddingTokenID": value("tokenizer.ggml.padding_token_id"),
+        "addBOS": value("tokenizer.ggml.add_bos_token"),
+        "addEOS": value("tokenizer.ggml.add_eos_token"),
+        "addSpacePrefix": value("tokenizer.ggml.add_space_prefix"),
+        "chatTemplate": value("tokenizer.chat_template"),
+    }
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    path = FIXTURES / "smollm2-vocab.json"
+    path.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    print(f"wrote {path} ({path.stat().st_size} bytes, {len(out['tokens'])} tokens, {len(out['merges'])} merges)")
+
+
+def cmd_tokens(args: argparse.Namespace) -> None:
+    llama_cpp = None
+    deadline = time.time() + args.wait
+    while llama_cpp is None:
+        try:
+            import llama_cpp as module  # type: ignore
+
+            llama_cpp = module
+        except ImportError:
+            if time.time() > deadline:
+                sys.exit("llama_cpp is not importable; build llama-cpp-python first")
+            time.sleep(20)
+
+    import ctypes
+
+    llm = llama_cpp.Llama(model_path=str(args.model), vocab_only=True, verbose=False)
+    vocab = llama_cpp.llama_model_get_vocab(llm.model)
+
+    def piece(token: int, special: bool) -> bytes:
+        # llama_token_to_piece directly, with a buffer large enough for any token
+        # (Llama.detokenize uses 32 bytes).
+        buf = ctypes.create_string_buffer(1024)
+        n = llama_cpp.llama_token_to_piece(vocab, llama_cpp.llama_token(token), buf, 1024, 0, special)
+        assert 0 <= n <= 1024, n
+        return buf.raw[:n]
+
+    cases = []
+    for text in CASES:
+        data = text.encode("utf-8")
+        ids = llm.tokenize(data, add_bos=False, special=False)
+        ids_special = llm.tokenize(data, add_bos=False, special=True)
+        for t in ids:  # our piece() agrees with the public API (which has a 32-byte buffer)
+            if len(piece(t, False)) <= 32:
+                assert llm.detokenize([t]) == piece(t, False), (text, t)
+        cases.append(
+            {
+                "text": text,
+                "ids": ids,
+                "idsSpecial": ids_special,
+                "pieces": [piece(t, False).hex() for t in ids_special],
+                "piecesSpecial": [piece(t, True).hex() for t in ids_special],
+            }
+        )
+
+    out = {
+        "generator": f"llama-cpp-python {llama_cpp.__version__} (llama.cpp vendored), vocab_only=True",
+        "model": Path(args.model).name,
+        "addBOS": False,
+        "cases": cases,
+        "eog": [t for t in range(llm.n_vocab()) if llama_cpp.llama_vocab_is_eog(vocab, t)],
+        "bos": llama_cpp.llama_vocab_bos(vocab),
+        "eos": llama_cpp.llama_vocab_eos(vocab),
+        "eot": llama_cpp.llama_vocab_eot(vocab),
+    }
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    path = FIXTURES / "llamacpp-tokens.json"
+    path.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"wrote {path} ({len(cases)} cases)")
+
+
+def cmd_unicode_table(args: argparse.Namespace) -> None:
+    source = Path(args.unicode_data).read_text(encoding="utf-8")
+    start = source.index("unicode_ranges_flags")
+    end = source.index("};", start)
+    ranges = [
+        (int(a, 16), int(b, 16))
+        for a, b in re.findall(r"\{0x([0-9A-Fa-f]+), 0x([0-9A-Fa-f]+)\}", source[start:end])
+    ]
+    ws_start = source.index("unicode_set_whitespace")
+    ws_end = source.index("};", ws_start)
+    whitespace = [int(a, 16) for a in re.findall(r"0x([0-9A-Fa-f]+)", source[ws_start:ws_end])]
+    assert ranges[0][0] == 0 and ranges[-1][0] == 0x110000
+    for _, flags in ranges:
+        assert flags & ~0xFF == 0, "category flags fit in a byte"
+    # pack: start code point << 8 | llama.cpp category flag byte
+    packed = [f"0x{(cpt << 8) | flags:08X}" for cpt, flags in ranges]
+    lines = []
+    for i in range(0, len(packed), 8):
+        lines.append("        " + ", ".join(packed[i : i + 8]) + ",")
+    ws_items = [f"0x{c:04X}" for c in whitespace]
+    ws = "\n".join("        " + ", ".join(ws_items[i : i + 10]) + "," for i in range(0, len(ws_items), 10))
+    text = f"""// Generated by scripts/make-tokenizer-fixtures.py unicode-table from llama.cpp src/unicode-data.cpp
+// (unicode_ranges_flags and unicode_set_whitespace). Do not edit by hand.
+
+/// llama.cpp's code point category table, so the pre-tokenizers see \\p{{L}}, \\p{{N}}, \\s … exactly as
+/// llama.cpp does (its table may lag or lead the Unicode version of the Swift runtime).
+enum UnicodeCategoryTable {{
+    /// Ranges as `start << 8 | flags`, ascending; each range ends where the next starts. Flags are
+    /// llama.cpp's `unicode_cpt_flags` category bits: 0x01 undefined, 0x02 number, 0x04 letter,
+    /// 0x08 separator, 0x10 mark, 0x20 punctuation, 0x40 symbol, 0x80 control. The last entry
+    /// (start 0x110000) is a sentinel.
+    static let ranges: [UInt32] = [
+{chr(10).join(lines)}
+    ]
+
+    /// Code points llama.cpp treats as `\\s`.
+    static let whitespace: [UInt32] = [
+{ws}
+    ]
+}}
+"""
+    TABLE.write_text(text, encoding="utf-8")
+    print(f"wrote {TABLE} ({len(ranges)} ranges, {len(whitespace)} whitespace code points)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("vocab")
+    p.add_argument("--model", type=Path, default=MODEL)
+    p.set_defaults(func=cmd_vocab)
+    p = sub.add_parser("tokens")
+    p.add_argument("--model", type=Path, default=MODEL)
+    p.add_argument("--wait", type=float, default=0, help="seconds to wait for llama_cpp to become importable")
+    p.set_defaults(func=cmd_tokens)
+    p = sub.add_parser("unicode-table")
+    p.add_argument("unicode_data", type=Path)
+    p.set_defaults(func=cmd_unicode_table)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
