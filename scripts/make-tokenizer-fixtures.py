@@ -13,6 +13,13 @@ Three subcommands, each run with the interpreter that has its dependency:
                  and `special=True`, and the bytes of every token's piece (hex), rendered with
                  and without special tokens. These ids are what the Swift tokenizer must match.
 
+  variants       needs `gguf`. Writes vocabulary-only GGUF files to /tmp/ajar-tokenizer-variants/: the
+                 SmolLM2 vocabulary under other pre-tokenizers (gpt-2, llama-bpe, qwen2, default), and a
+                 SentencePiece (`llama`) vocabulary derived from it (byte-level tokens decoded, spaces
+                 as U+2581, score = -index, plus <0xXX> byte tokens), which is also written to
+                 Fixtures/tokenizer/spm-vocab.json. Run it before `tokens`, which then records
+                 llama.cpp's ids for these variants too.
+
   unicode-table  needs only llama.cpp's `src/unicode-data.cpp` (the copy vendored in the
                  llama-cpp-python sdist used for `tokens`). Writes
                  Sources/AjarInference/Tokenizers/UnicodeCategoryTable.swift, so the Swift
@@ -21,6 +28,7 @@ Three subcommands, each run with the interpreter that has its dependency:
 
 Usage (from the package root):
   /tmp/gguf-venv/bin/python  scripts/make-tokenizer-fixtures.py vocab
+  /tmp/gguf-venv/bin/python  scripts/make-tokenizer-fixtures.py variants
   /tmp/llama-venv/bin/python scripts/make-tokenizer-fixtures.py tokens
   python3 scripts/make-tokenizer-fixtures.py unicode-table path/to/llama.cpp/src/unicode-data.cpp
 """
@@ -37,6 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 FIXTURES = ROOT / "Tests" / "AjarInferenceTests" / "Fixtures" / "tokenizer"
+VARIANTS = Path("/tmp/ajar-tokenizer-variants")
+BPE_VARIANTS = ["gpt-2", "llama-bpe", "qwen2", "default"]
 TABLE = ROOT / "Sources" / "AjarInference" / "Tokenizers" / "UnicodeCategoryTable.swift"
 
 LONG_PARAGRAPH = (
@@ -153,6 +163,95 @@ def cmd_vocab(args: argparse.Namespace) -> None:
     print(f"wrote {path} ({path.stat().st_size} bytes, {len(out['tokens'])} tokens, {len(out['merges'])} merges)")
 
 
+def byte_level_decoder() -> dict[str, int]:
+    """GPT-2 bytes_to_unicode, inverted."""
+    printable = list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    mapping = {b: b for b in printable}
+    n = 0
+    for b in range(256):
+        if b not in mapping:
+            mapping[b] = 256 + n
+            n += 1
+    return {chr(c): b for b, c in mapping.items()}
+
+
+def cmd_variants(args: argparse.Namespace) -> None:
+    from gguf import GGUFReader, GGUFValueType, GGUFWriter  # type: ignore
+
+    reader = GGUFReader(str(args.model))
+    fields = {k: f for k, f in reader.fields.items() if not k.startswith("GGUF.")}
+    VARIANTS.mkdir(parents=True, exist_ok=True)
+
+    def write(path: Path, overrides: dict[str, tuple]) -> None:
+        writer = GGUFWriter(str(path), fields["general.architecture"].contents())
+        for key, field in fields.items():
+            if key == "general.architecture":
+                continue  # written by GGUFWriter itself
+            if key in overrides:
+                continue
+            vtype = field.types[0]
+            sub = field.types[1] if len(field.types) > 1 else None
+            writer.add_key_value(key, field.contents(), vtype, sub)
+        for key, (value, vtype, sub) in overrides.items():
+            if value is not None:
+                writer.add_key_value(key, value, vtype, sub)
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_ti_data_to_file()
+        writer.close()
+        print(f"wrote {path}")
+
+    for pre in BPE_VARIANTS:
+        write(VARIANTS / f"{pre}.gguf", {"tokenizer.ggml.pre": (pre, GGUFValueType.STRING, None)})
+
+    # A SentencePiece vocabulary derived from the byte-level one.
+    decoder = byte_level_decoder()
+    bpe_tokens = fields["tokenizer.ggml.tokens"].contents()
+    bpe_types = fields["tokenizer.ggml.token_type"].contents()
+    tokens: list[str] = ["<unk>", "<s>", "</s>"]
+    types: list[int] = [2, 3, 3]
+    tokens += [f"<0x{b:02X}>" for b in range(256)]
+    types += [6] * 256
+    seen = set(tokens)
+    for text, kind in zip(bpe_tokens, bpe_types):
+        if kind != 1:
+            continue
+        try:
+            raw = bytes(decoder[c] for c in text).decode("utf-8")
+        except (KeyError, UnicodeDecodeError):
+            continue
+        piece = raw.replace(" ", "\u2581")
+        if piece in seen or piece == "":
+            continue
+        seen.add(piece)
+        tokens.append(piece)
+        types.append(1)
+    scores = [0.0] * 259 + [float(-i) for i in range(len(tokens) - 259)]
+    A = GGUFValueType.ARRAY
+    write(
+        VARIANTS / "spm.gguf",
+        {
+            "tokenizer.ggml.model": ("llama", GGUFValueType.STRING, None),
+            "tokenizer.ggml.pre": (None, None, None),
+            "tokenizer.ggml.tokens": (tokens, A, GGUFValueType.STRING),
+            "tokenizer.ggml.token_type": (types, A, GGUFValueType.INT32),
+            "tokenizer.ggml.scores": (scores, A, GGUFValueType.FLOAT32),
+            "tokenizer.ggml.merges": (None, None, None),
+            "tokenizer.ggml.bos_token_id": (1, GGUFValueType.UINT32, None),
+            "tokenizer.ggml.eos_token_id": (2, GGUFValueType.UINT32, None),
+            "tokenizer.ggml.unknown_token_id": (0, GGUFValueType.UINT32, None),
+            "tokenizer.ggml.padding_token_id": (None, None, None),
+            "tokenizer.ggml.add_bos_token": (None, None, None),
+            "tokenizer.ggml.add_space_prefix": (None, None, None),
+            "llama.vocab_size": (len(tokens), GGUFValueType.UINT32, None),
+        },
+    )
+    out = {"model": "llama", "tokens": tokens, "tokenTypes": types, "scoreRule": "0 for ids < 259, else 259 - id"}
+    path = FIXTURES / "spm-vocab.json"
+    path.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    print(f"wrote {path} ({len(tokens)} tokens)")
+
+
 def cmd_tokens(args: argparse.Namespace) -> None:
     llama_cpp = None
     deadline = time.time() + args.wait
@@ -197,6 +296,21 @@ def cmd_tokens(args: argparse.Namespace) -> None:
             }
         )
 
+    variants: dict[str, dict] = {}
+    for name in BPE_VARIANTS + ["spm"]:
+        path = VARIANTS / f"{name}.gguf"
+        if not path.exists():
+            print(f"skipping variant {name}: {path} missing (run `variants` first)")
+            continue
+        other = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+        variants[name] = {
+            "ids": [other.tokenize(t.encode("utf-8"), add_bos=False, special=False) for t in CASES],
+            "idsSpecial": [other.tokenize(t.encode("utf-8"), add_bos=False, special=True) for t in CASES],
+        }
+        if name == "spm":
+            variants[name]["idsWithBOS"] = [other.tokenize(t.encode("utf-8"), add_bos=True, special=True) for t in CASES]
+        del other
+
     out = {
         "generator": f"llama-cpp-python {llama_cpp.__version__} (llama.cpp vendored), vocab_only=True",
         "model": Path(args.model).name,
@@ -206,6 +320,7 @@ def cmd_tokens(args: argparse.Namespace) -> None:
         "bos": llama_cpp.llama_vocab_bos(vocab),
         "eos": llama_cpp.llama_vocab_eos(vocab),
         "eot": llama_cpp.llama_vocab_eot(vocab),
+        "variants": variants,
     }
     FIXTURES.mkdir(parents=True, exist_ok=True)
     path = FIXTURES / "llamacpp-tokens.json"
@@ -268,6 +383,9 @@ def main() -> None:
     p.add_argument("--model", type=Path, default=MODEL)
     p.add_argument("--wait", type=float, default=0, help="seconds to wait for llama_cpp to become importable")
     p.set_defaults(func=cmd_tokens)
+    p = sub.add_parser("variants")
+    p.add_argument("--model", type=Path, default=MODEL)
+    p.set_defaults(func=cmd_variants)
     p = sub.add_parser("unicode-table")
     p.add_argument("unicode_data", type=Path)
     p.set_defaults(func=cmd_unicode_table)

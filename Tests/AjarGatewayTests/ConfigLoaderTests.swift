@@ -74,7 +74,7 @@ import Testing
                 "https://api.openai.com/v1", "https://api.anthropic.com", "https://generativelanguage.googleapis.com",
             ])
         #expect(config.providers.map { $0.apiKey?.value } == ["sk-openai-SECRET-111", "sk-ant-SECRET-222", "gm-SECRET-333"])
-        #expect(config.providers.allSatisfy(\.isEnabled))
+        #expect(config.providers.allSatisfy { $0.isEnabled })
         #expect(config.providers.map(\.timeout) == [60, 60, 60])
         #expect(config.models.map(\.alias) == ["fast"])
         #expect(

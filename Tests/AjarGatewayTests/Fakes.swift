@@ -90,7 +90,7 @@ final class SleepRecorder: Sendable {
     var recorded: [Double] { delays.withLock { $0 } }
 
     var sleep: @Sendable (Double) async throws -> Void {
-        { [delays] seconds in delays.withLock { $0.append(seconds) } }
+        { [self] seconds in self.delays.withLock { $0.append(seconds) } }
     }
 }
 
@@ -104,7 +104,7 @@ final class ManualClock: Sendable {
         seconds.withLock { $0 += delta }
     }
 
-    var clock: @Sendable () -> Double { { [seconds] in seconds.withLock { $0 } } }
+    var clock: @Sendable () -> Double { { [self] in self.seconds.withLock { $0 } } }
 }
 
 /// Builders shared by the runner and gateway tests.

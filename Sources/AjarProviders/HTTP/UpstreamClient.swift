@@ -97,7 +97,28 @@ package final class UpstreamClient: Sendable {
         let json = try? JSONParser.parse(body.readableBytesView)
         var message = errorMessage(json, text)
         if message.isEmpty { message = "upstream answered HTTP \(status)" }
-        return .http(status: status, message: message, retryAfter: retryAfter(response.headers))
+        let details = googleErrorDetails(json)
+        // Google answers a wrong key with 400 INVALID_ARGUMENT (reason API_KEY_INVALID): that is the
+        // deployment's fault, not the request's, so it is treated as the 401 it means.
+        let effectiveStatus = status == 400 && details.reasons.contains("API_KEY_INVALID") ? 401 : status
+        return .http(
+            status: effectiveStatus, message: message, retryAfter: retryAfter(response.headers) ?? details.retryDelay)
+    }
+
+    /// Google APIs put error reasons and the retry delay in `error.details` (`google.rpc.ErrorInfo`
+    /// `reason`, `google.rpc.RetryInfo` `retryDelay` such as `"30s"`), not in headers.
+    static func googleErrorDetails(_ json: JSON?) -> (reasons: [String], retryDelay: Double?) {
+        let body = json?.arrayValue?.first ?? json
+        guard let details = body?["error"]?["details"]?.arrayValue else { return ([], nil) }
+        var reasons: [String] = []
+        var delay: Double?
+        for detail in details {
+            if let reason = detail["reason"]?.stringValue { reasons.append(reason) }
+            if let text = detail["retryDelay"]?.stringValue, text.hasSuffix("s"), let seconds = Double(text.dropLast()) {
+                delay = seconds
+            }
+        }
+        return (reasons, delay)
     }
 
     /// Seconds from `retry-after-ms`, or `retry-after` given in seconds or as an HTTP date.

@@ -1,0 +1,157 @@
+/// How a weight type wants its activation vector for the dot product (ggml's `vec_dot_type`).
+package enum ActivationFormat: Sendable, Equatable {
+    /// Plain `Float`s (F32, F16 and BF16 weights).
+    case float32
+    /// ggml Q8_1 values: per 32 elements a scale `d` (rounded to fp16, as ggml stores it), 32
+    /// integers `q = roundf(x / d)` in -127...127, and `s = fp16(d·Σq)`. Q8_0 has the same `d`
+    /// and `q` (ggml's two reference quantisers round identically), so Q4_0, Q5_0 and Q8_0
+    /// weights read these too and ignore `s`.
+    case q8_1
+    /// ggml Q8_K values: per 256 elements a `Float` scale `d`, 256 integers in -127...127
+    /// (round to nearest even) and the sum of each group of 16 (for the K-quants' mins).
+    case q8_K
+
+    /// Elements per scale.
+    package var blockSize: Int {
+        switch self {
+        case .float32: 1
+        case .q8_1: 32
+        case .q8_K: 256
+        }
+    }
+}
+
+/// Pointers to one token's quantised activations inside a `QuantizedActivations` buffer.
+///
+/// Layout, for `n` elements (a multiple of the format's block size):
+/// - `values`: `[n / 32][32]` Int16. Within each group of 32 elements, the 16 even-indexed
+///   elements (0, 2, …, 30) come first, then the 16 odd-indexed ones (1, 3, …, 31). The kernels
+///   decode weight blocks into the same even/odd lanes with shifts and masks and multiply with
+///   one `pmaddwd` per 16 pairs, so the activations are widened to Int16 and split once per call
+///   instead of once per weight row. The values equal ggml's int8 quants.
+/// - `scales`: `[n / blockSize]` Float, `d` per block.
+/// - `sums`: `[n / 32]` Float, Q8_1's `s` per block of 32 (unused for Q8_K).
+/// - `groupSums`: `[n / 16]` Int16, Q8_K's `bsums`: Σq per 16 consecutive elements (unused for Q8_1).
+package struct QuantizedRow {
+    package let values: UnsafeMutablePointer<Int16>
+    package let scales: UnsafeMutablePointer<Float>
+    package let sums: UnsafeMutablePointer<Float>
+    package let groupSums: UnsafeMutablePointer<Int16>
+
+    package init(values: UnsafeMutablePointer<Int16>, scales: UnsafeMutablePointer<Float>,
+                 sums: UnsafeMutablePointer<Float>, groupSums: UnsafeMutablePointer<Int16>) {
+        self.values = values
+        self.scales = scales
+        self.sums = sums
+        self.groupSums = groupSums
+    }
+
+    /// Where element `i` (natural order) is stored in `values`.
+    @inline(__always)
+    package static func storageIndex(of i: Int) -> Int {
+        let j = i & 31
+        return (i & ~31) + (j & 1) * 16 + (j >> 1)
+    }
+
+    /// The quantised value of element `i` in natural order.
+    @inline(__always)
+    package func value(at i: Int) -> Int32 { Int32(values[Self.storageIndex(of: i)]) }
+
+    /// Raw pointer to the 32 values of block `b` of 32 (16 even, then 16 odd).
+    @inline(__always)
+    package func block32(_ b: Int) -> UnsafeRawPointer { UnsafeRawPointer(values + 32 * b) }
+}
+
+/// Several tokens' quantised activations: token `t`'s row starts `t × stride` elements after the
+/// base pointers (each array scaled by its own per-element count).
+package struct QuantizedBatch {
+    package let base: QuantizedRow
+    /// Elements per token row in `values` (a multiple of 256).
+    package let valueStride: Int
+
+    /// The row of token `t`.
+    @inline(__always)
+    package func row(_ t: Int) -> QuantizedRow {
+        QuantizedRow(values: base.values + t * valueStride,
+                     scales: base.scales + t * (valueStride / 32),
+                     sums: base.sums + t * (valueStride / 32),
+                     groupSums: base.groupSums + t * (valueStride / 16))
+    }
+}
+
+/// A reusable buffer for the quantised activations of up to `maxTokens` rows of up to
+/// `maxColumns` elements, allocated once (64-byte aligned) and reused by every matrix product.
+/// `MatMul` quantises its input into it; callers may also quantise once and reuse it for
+/// several matrices that read the same input (Q, K and V; gate and up).
+///
+/// Not thread-safe: one buffer per concurrent forward pass. `@unchecked Sendable` so it can be
+/// moved to the thread that runs generation.
+package final class QuantizedActivations: @unchecked Sendable {
+    /// Capacity in elements per row, rounded up to a multiple of 256.
+    package let maxColumns: Int
+    /// Capacity in rows.
+    package let maxTokens: Int
+    /// What the buffer currently holds.
+    package private(set) var format: ActivationFormat = .float32
+    package private(set) var columns = 0
+    package private(set) var tokens = 0
+
+    private let storage: UnsafeMutableRawPointer
+    private let base: QuantizedRow
+
+    /// - Parameters:
+    ///   - maxColumns: Largest input length (e.g. `max(dim, hiddenDim)`); rounded up to 256.
+    ///   - maxTokens: Largest number of tokens quantised at once (the prefill batch size).
+    package init(maxColumns: Int, maxTokens: Int = 1) {
+        let columns = max(256, (maxColumns + 255) / 256 * 256)
+        let tokens = max(1, maxTokens)
+        self.maxColumns = columns
+        self.maxTokens = tokens
+        let valueBytes = tokens * columns * 2
+        let scaleBytes = tokens * (columns / 32) * 4
+        let groupBytes = tokens * (columns / 16) * 2
+        let total = valueBytes + 2 * scaleBytes + groupBytes
+        storage = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 64)
+        storage.initializeMemory(as: UInt8.self, repeating: 0, count: total)
+        base = QuantizedRow(
+            values: storage.bindMemory(to: Int16.self, capacity: tokens * columns),
+            scales: (storage + valueBytes).bindMemory(to: Float.self, capacity: tokens * columns / 32),
+            sums: (storage + valueBytes + scaleBytes).bindMemory(to: Float.self, capacity: tokens * columns / 32),
+            groupSums: (storage + valueBytes + 2 * scaleBytes).bindMemory(to: Int16.self, capacity: tokens * columns / 16))
+    }
+
+    deinit { storage.deallocate() }
+
+    /// All rows, for kernels.
+    package var batch: QuantizedBatch { QuantizedBatch(base: base, valueStride: maxColumns) }
+
+    /// Token `t`'s row (no bounds check; `t < maxTokens`).
+    package func row(_ t: Int) -> QuantizedRow { batch.row(t) }
+
+    /// Quantises `tokens` rows of `columns` floats (`x[t * columns + i]`) into `format`.
+    /// - Throws: `KernelError.activationCapacity` if the shape exceeds the buffer, or
+    ///   `.notBlockMultiple` if `columns` is not a multiple of the format's block size.
+    package func quantize(_ x: UnsafePointer<Float>, columns: Int, tokens: Int, format: ActivationFormat,
+                          reference: Bool = false) throws(KernelError) {
+        guard columns > 0, tokens > 0, columns <= maxColumns, tokens <= maxTokens else {
+            throw .activationCapacity(columns: columns, tokens: tokens, maxColumns: maxColumns, maxTokens: maxTokens)
+        }
+        guard columns % format.blockSize == 0 else {
+            throw .notBlockMultiple(what: "activation row", count: columns, blockSize: format.blockSize)
+        }
+        for t in 0..<tokens {
+            let source = x + t * columns
+            let target = row(t)
+            switch (format, reference) {
+            case (.float32, _): break
+            case (.q8_1, false): Q8_1Activation.quantizeRow(source, count: columns, into: target)
+            case (.q8_1, true): Q8_1Activation.quantizeRowReference(source, count: columns, into: target)
+            case (.q8_K, false): Q8_KActivation.quantizeRow(source, count: columns, into: target)
+            case (.q8_K, true): Q8_KActivation.quantizeRowReference(source, count: columns, into: target)
+            }
+        }
+        self.format = format
+        self.columns = columns
+        self.tokens = tokens
+    }
+}
