@@ -44,6 +44,7 @@ let package = Package(
             dependencies: [
                 "AjarCore",
                 "AjarProviders",
+                "AjarInference",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -20,6 +20,11 @@ Three subcommands, each run with the interpreter that has its dependency:
                  Fixtures/tokenizer/spm-vocab.json. Run it before `tokens`, which then records
                  llama.cpp's ids for these variants too.
 
+  templates      needs `jinja2`. Renders every Fixtures/tokenizer/chat-templates/*.jinja the way HF
+                 transformers' apply_chat_template does (sandboxed jinja2, trim_blocks, lstrip_blocks,
+                 loopcontrols, raise_exception, json.dumps-based tojson, tools=None) for a few
+                 conversations, and writes Fixtures/tokenizer/chat-template-renders.json.
+
   unicode-table  needs only llama.cpp's `src/unicode-data.cpp` (the copy vendored in the
                  llama-cpp-python sdist used for `tokens`). Writes
                  Sources/AjarInference/Tokenizers/UnicodeCategoryTable.swift, so the Swift
@@ -30,6 +35,7 @@ Usage (from the package root):
   /tmp/gguf-venv/bin/python  scripts/make-tokenizer-fixtures.py vocab
   /tmp/gguf-venv/bin/python  scripts/make-tokenizer-fixtures.py variants
   /tmp/llama-venv/bin/python scripts/make-tokenizer-fixtures.py tokens
+  python3 scripts/make-tokenizer-fixtures.py templates
   python3 scripts/make-tokenizer-fixtures.py unicode-table path/to/llama.cpp/src/unicode-data.cpp
 """
 
@@ -328,6 +334,90 @@ def cmd_tokens(args: argparse.Namespace) -> None:
     print(f"wrote {path} ({len(cases)} cases)")
 
 
+TEMPLATE_TOKENS = {  # (bos_token, eos_token) of each template's model
+    "smollm2-135m-instruct": ("<|im_start|>", "<|im_end|>"),
+    "llama-3-8b-instruct": ("<|begin_of_text|>", "<|eot_id|>"),
+    "llama-3.1-8b-instruct": ("<|begin_of_text|>", "<|eot_id|>"),
+    "qwen2-0.5b-instruct": ("", "<|im_end|>"),
+    "qwen2.5-7b-instruct": ("", "<|im_end|>"),
+    "phi-3-mini-4k-instruct": ("<s>", "<|endoftext|>"),
+    "phi-3.5-mini-instruct": ("<s>", "<|endoftext|>"),
+    "gemma-2-2b-it": ("<bos>", "<eos>"),
+    "mistral-7b-instruct-v0.3": ("<s>", "</s>"),
+    "mistral-nemo-instruct-2407": ("<s>", "</s>"),
+}
+
+CONVERSATIONS = {
+    "system-user-assistant": (
+        [
+            ("system", "You are a helpful assistant."),
+            ("user", "Hello! What is 2+2?"),
+            ("assistant", "  2 + 2 = 4.  "),
+        ],
+        True,
+    ),
+    "user-assistant-user": (
+        [("user", "Hi"), ("assistant", "Hello there."), ("user", "Tell me a joke about {braces} & 'quotes'.")],
+        True,
+    ),
+    "system-user-assistant-user": (
+        [
+            ("system", "Answer in French."),
+            ("user", "Good morning"),
+            ("assistant", "Bonjour !"),
+            ("user", "And good night?"),
+        ],
+        True,
+    ),
+    "single-user-no-prompt": ([("user", "  Bonjour 🌍\n")], False),
+    "user-user": ([("user", "first"), ("user", "second")], True),
+}
+
+
+def cmd_templates(args: argparse.Namespace) -> None:
+    import jinja2  # type: ignore
+    import jinja2.ext  # type: ignore
+    from jinja2.sandbox import ImmutableSandboxedEnvironment  # type: ignore
+
+    def raise_exception(message):
+        raise jinja2.exceptions.TemplateError(message)
+
+    def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+        return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[jinja2.ext.loopcontrols])
+    env.filters["tojson"] = tojson
+    env.globals["raise_exception"] = raise_exception
+
+    directory = FIXTURES / "chat-templates"
+    renders = []
+    for path in sorted(directory.glob("*.jinja")):
+        name = path.stem
+        bos, eos = TEMPLATE_TOKENS[name]
+        template = env.from_string(path.read_text(encoding="utf-8"))
+        for conversation, (messages, add_generation_prompt) in CONVERSATIONS.items():
+            entry = {
+                "template": name,
+                "conversation": conversation,
+                "messages": [{"role": r, "content": c} for r, c in messages],
+                "addGenerationPrompt": add_generation_prompt,
+                "bosToken": bos,
+                "eosToken": eos,
+            }
+            try:
+                entry["output"] = template.render(
+                    messages=entry["messages"], tools=None, documents=None,
+                    add_generation_prompt=add_generation_prompt, bos_token=bos, eos_token=eos,
+                )
+            except jinja2.exceptions.TemplateError as error:
+                entry["error"] = str(error)
+            renders.append(entry)
+    path = FIXTURES / "chat-template-renders.json"
+    path.write_text(json.dumps({"generator": f"jinja2 {jinja2.__version__}", "renders": renders},
+                               ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"wrote {path} ({len(renders)} renders)")
+
+
 def cmd_unicode_table(args: argparse.Namespace) -> None:
     source = Path(args.unicode_data).read_text(encoding="utf-8")
     start = source.index("unicode_ranges_flags")
@@ -386,6 +476,8 @@ def main() -> None:
     p = sub.add_parser("variants")
     p.add_argument("--model", type=Path, default=MODEL)
     p.set_defaults(func=cmd_variants)
+    p = sub.add_parser("templates")
+    p.set_defaults(func=cmd_templates)
     p = sub.add_parser("unicode-table")
     p.add_argument("unicode_data", type=Path)
     p.set_defaults(func=cmd_unicode_table)

@@ -10,6 +10,8 @@ package final class Gateway: Sendable {
     /// Deployments per alias, in the configured order (disabled providers left out).
     private let routes: [String: [Deployment]]
     private let clients: [UpstreamClient]
+    /// Local deployments (`provider/path`) whose model file could not be loaded, with the reason.
+    package let localFailures: [String: String]
 
     /// Builds providers for every enabled provider of `config`.
     /// - Parameter extraProviders: providers built elsewhere, by name (the local engine, tests).
@@ -20,18 +22,28 @@ package final class Gateway: Sendable {
         self.config = config
         var providers = extraProviders
         var clients: [UpstreamClient] = []
+        var localFailures: [String: String] = [:]
         for provider in config.providers where provider.isEnabled && providers[provider.name] == nil {
+            if provider.kind == .local {
+                let paths = config.models.flatMap { $0.deployments }.filter { $0.provider == provider.name }.map(\.model)
+                let local = LocalModelProvider(config: provider, models: paths, resolve: config.resolvePath)
+                for (model, reason) in local.failures { localFailures["\(provider.name)/\(model)"] = reason }
+                providers[provider.name] = local
+                continue
+            }
             let client = UpstreamClient(timeout: provider.timeout, maxConnectionsPerHost: provider.maxConnections)
             clients.append(client)
-            providers[provider.name] = Self.makeProvider(provider, client: client)
+            providers[provider.name] = Self.makeRemoteProvider(provider, client: client)
         }
         var routes: [String: [Deployment]] = [:]
         for model in config.models {
             routes[model.alias] = model.deployments.compactMap { deployment in
-                providers[deployment.provider].map { Deployment(provider: $0, config: deployment) }
+                guard localFailures[deployment.id] == nil else { return nil }
+                return providers[deployment.provider].map { Deployment(provider: $0, config: deployment) }
             }
         }
         self.routes = routes
+        self.localFailures = localFailures
         self.clients = clients
         let breakers = CircuitBreakers(config: config.circuitBreaker)
         if let sleep {
@@ -41,7 +53,8 @@ package final class Gateway: Sendable {
         }
     }
 
-    static func makeProvider(_ config: ProviderConfig, client: UpstreamClient) -> any ChatProvider {
+    /// A vendor adapter (`local` providers are built from their model files instead).
+    static func makeRemoteProvider(_ config: ProviderConfig, client: UpstreamClient) -> (any ChatProvider)? {
         switch config.kind {
         case .openai:
             OpenAIProvider(
@@ -51,6 +64,8 @@ package final class Gateway: Sendable {
             AnthropicProvider(name: config.name, baseURL: config.baseURL, apiKey: config.apiKey, client: client)
         case .gemini:
             GeminiProvider(name: config.name, baseURL: config.baseURL, apiKey: config.apiKey, client: client)
+        case .local:
+            nil
         }
     }
 
@@ -73,7 +88,8 @@ package final class Gateway: Sendable {
         guard let model = config.models.first(where: { $0.alias == alias }) else { throw .modelNotFound(alias) }
         guard let deployments = routes[alias], !deployments.isEmpty else {
             let reasons = model.deployments.map { deployment in
-                let reason = config.provider(named: deployment.provider)?.disabledReason ?? "unavailable"
+                let reason =
+                    config.provider(named: deployment.provider)?.disabledReason ?? localFailures[deployment.id] ?? "unavailable"
                 return "\(deployment.provider) (\(reason))"
             }
             throw .unavailable(

@@ -15,10 +15,13 @@ import Testing
 
     @Test("text joins the text parts and skips the others")
     func messageText() {
-        let message = ChatMessage(role: .user, content: [
-            .text("a"), .image(ImageSource(url: "https://x/y.png")), .text("b"), .audio(data: "AAAA", format: "wav"),
-            .file(["file_id": "f1"]), .text("c"),
-        ])
+        let message = ChatMessage(
+            role: .user,
+            content: [
+                .text("a"), .image(ImageSource(url: "https://x/y.png")), .text("b"),
+                .audio(data: "AAAA", format: "wav"),
+                .file(["file_id": "f1"]), .text("c"),
+            ])
         #expect(message.text == "abc")
         #expect(!message.contentIsString)
         #expect(ChatMessage(role: .assistant, content: []).text == "")
@@ -111,7 +114,9 @@ import Testing
         ),
     ]
 
-    @Test("hasOutput is true for text, tool calls, refusals and finishes, not for role-only chunks", arguments: outputCases)
+    @Test(
+        "hasOutput is true for text, tool calls, refusals and finishes, not for role-only chunks",
+        arguments: outputCases)
     func hasOutput(name: String, chunk: ChatChunk, expected: Bool) {
         #expect(chunk.hasOutput == expected, "\(name)")
     }

@@ -26,7 +26,9 @@ import Testing
     @Test("messages are the given text, or a stated sentence for model-not-found and payload-too-large")
     func messages() {
         #expect(GatewayError.invalidRequest("bad", param: nil).message == "bad")
-        #expect(GatewayError.upstreamRejected(status: 400, message: "vendor says", deployment: "d").message == "vendor says")
+        #expect(
+            GatewayError.upstreamRejected(status: 400, message: "vendor says", deployment: "d").message == "vendor says"
+        )
         #expect(
             GatewayError.modelNotFound("gpt-9").message
                 == "The model 'gpt-9' does not exist or you do not have access to it.")

@@ -147,7 +147,10 @@ import Testing
     @Test("requireObject names the path when the value is not an object")
     func requireObject() throws {
         let error = #expect(throws: GatewayError.self) { try JSON.array([]).requireObject(at: "messages[1]") }
-        #expect(error == .invalidRequest("Invalid type for 'messages[1]': expected an object, but got array.", param: "messages[1]"))
+        #expect(
+            error
+                == .invalidRequest(
+                    "Invalid type for 'messages[1]': expected an object, but got array.", param: "messages[1]"))
         #expect(try JSON.object(["a": 1]).requireObject(at: "x")["a"] == 1)
     }
 

@@ -156,7 +156,8 @@ import Testing
 
     @Test(
         "names the byte offset of the problem",
-        arguments: [("[1,]", 3), ("  ", 0), ("01", 1), ("[1 2]", 3), (#"{"a":1e400}"#, 5), ("\"ab\u{1}\"", 3)] as [(String, Int)])
+        arguments: [("[1,]", 3), ("  ", 0), ("01", 1), ("[1 2]", 3), (#"{"a":1e400}"#, 5), ("\"ab\u{1}\"", 3)]
+            as [(String, Int)])
     func offsets(text: String, offset: Int) {
         let error = #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
         #expect(error?.offset == offset)

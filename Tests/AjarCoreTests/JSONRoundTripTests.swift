@@ -50,7 +50,8 @@ import Testing
     // MARK: - Fuzz
 
     /// Bytes JSON is made of, so random strings get past the first byte often.
-    static let alphabet: [UInt8] = Array(#"{}[]:,"\/ntrfu0123456789-+.eE ab"#.utf8) + [0x00, 0x0A, 0x80, 0xC3, 0xFF, 0xED]
+    static let alphabet: [UInt8] =
+        Array(#"{}[]:,"\/ntrfu0123456789-+.eE ab"#.utf8) + [0x00, 0x0A, 0x80, 0xC3, 0xFF, 0xED]
 
     /// Checks one input: it parses or throws an error inside the input, and what parses writes back stably.
     static func check(_ bytes: [UInt8], _ label: String) {
@@ -70,7 +71,8 @@ import Testing
         for index in 0..<2000 {
             let count = Int.random(in: 0...40, using: &rng)
             let bytes: [UInt8] = (0..<count).map { _ in
-                Bool.random(using: &rng) ? Self.alphabet.randomElement(using: &rng) ?? 0 : UInt8.random(in: 0...255, using: &rng)
+                Bool.random(using: &rng)
+                    ? Self.alphabet.randomElement(using: &rng) ?? 0 : UInt8.random(in: 0...255, using: &rng)
             }
             if (try? JSONParser.parse(bytes)) != nil { parsed += 1 }
             Self.check(bytes, "random #\(index)")
@@ -87,7 +89,9 @@ import Testing
             var bytes = RandomJSON.value(maxDepth: 3, using: &rng).bytes
             for _ in 0..<Int.random(in: 1...4, using: &rng) {
                 let position = Int.random(in: 0...bytes.count, using: &rng)
-                let byte = Bool.random(using: &rng) ? Self.alphabet.randomElement(using: &rng) ?? 0 : UInt8.random(in: 0...255, using: &rng)
+                let byte =
+                    Bool.random(using: &rng)
+                    ? Self.alphabet.randomElement(using: &rng) ?? 0 : UInt8.random(in: 0...255, using: &rng)
                 switch Int.random(in: 0..<4, using: &rng) {
                 case 0: bytes.insert(byte, at: position)
                 case 1 where position < bytes.count: bytes.remove(at: position)
@@ -160,7 +164,8 @@ enum FoundationJSON {
             switch String(cString: number.objCType) {
             case "c", "B": return .bool(number.boolValue)
             case "d", "f": return .double(number.doubleValue)
-            case "Q": return number.uint64Value <= UInt64(Int64.max) ? .int(number.int64Value) : .double(number.doubleValue)
+            case "Q":
+                return number.uint64Value <= UInt64(Int64.max) ? .int(number.int64Value) : .double(number.doubleValue)
             default: return .int(number.int64Value)
             }
         default: return nil

@@ -49,9 +49,10 @@ import Testing
         let success = try await harness.run([a])
         #expect(success.value.choices.first?.message.text == "second try")
         #expect(a.calls == 2)
-        #expect(success.attempts == [
-            Attempt(deployment: "a/m", outcome: .failed("HTTP 500")), Attempt(deployment: "a/m", outcome: .success),
-        ])
+        #expect(
+            success.attempts == [
+                Attempt(deployment: "a/m", outcome: .failed("HTTP 500")), Attempt(deployment: "a/m", outcome: .success),
+            ])
         #expect(harness.sleeper.recorded.count == 1)
     }
 
@@ -111,9 +112,11 @@ import Testing
         let success = try await harness.run([a, b])
         #expect(a.calls == 1)
         #expect(success.deployment.id == "b/m")
-        #expect(success.attempts == [
-            Attempt(deployment: "a/m", outcome: .failed("HTTP \(status)")), Attempt(deployment: "b/m", outcome: .success),
-        ])
+        #expect(
+            success.attempts == [
+                Attempt(deployment: "a/m", outcome: .failed("HTTP \(status)")),
+                Attempt(deployment: "b/m", outcome: .success),
+            ])
         #expect(harness.sleeper.recorded.isEmpty)
     }
 
@@ -198,18 +201,35 @@ import Testing
     static let finalErrors: [(String, ProviderError, ProviderError, Int, Double?)] = [
         ("all timeouts", .timeout, .timeout, 504, nil),
         ("timeout and 500", .timeout, .http(status: 500, message: "", retryAfter: nil), 502, nil),
-        ("500 and 502", .http(status: 500, message: "", retryAfter: nil), .http(status: 502, message: "", retryAfter: nil), 502, nil),
+        (
+            "500 and 502", .http(status: 500, message: "", retryAfter: nil),
+            .http(status: 502, message: "", retryAfter: nil), 502, nil
+        ),
         ("transport and malformed", .transport("reset"), .malformedResponse("x"), 502, nil),
-        ("a 429 with Retry-After", .http(status: 500, message: "", retryAfter: nil), .http(status: 429, message: "", retryAfter: 3), 503, 3),
+        (
+            "a 429 with Retry-After", .http(status: 500, message: "", retryAfter: nil),
+            .http(status: 429, message: "", retryAfter: 3), 503, 3
+        ),
         ("a 503 without Retry-After", .http(status: 503, message: "", retryAfter: nil), .timeout, 503, 1),
-        ("a 529 (Anthropic overloaded)", .http(status: 529, message: "", retryAfter: nil), .http(status: 500, message: "", retryAfter: nil), 503, 1),
+        (
+            "a 529 (Anthropic overloaded)", .http(status: 529, message: "", retryAfter: nil),
+            .http(status: 500, message: "", retryAfter: nil), 503, 1
+        ),
         ("an overloaded local engine", .overloaded(retryAfter: 2), .timeout, 503, 2),
-        ("two 429s: the shorter wait", .http(status: 429, message: "", retryAfter: 9), .http(status: 429, message: "", retryAfter: 4), 503, 4),
-        ("deployment faults", .http(status: 401, message: "", retryAfter: nil), .http(status: 404, message: "", retryAfter: nil), 502, nil),
+        (
+            "two 429s: the shorter wait", .http(status: 429, message: "", retryAfter: 9),
+            .http(status: 429, message: "", retryAfter: 4), 503, 4
+        ),
+        (
+            "deployment faults", .http(status: 401, message: "", retryAfter: nil),
+            .http(status: 404, message: "", retryAfter: nil), 502, nil
+        ),
     ]
 
     @Test("when every deployment fails, the status is chosen from the failures", arguments: finalErrors)
-    func finalError(behaviour: String, a: ProviderError, b: ProviderError, status: Int, retryAfter: Double?) async throws {
+    func finalError(behaviour: String, a: ProviderError, b: ProviderError, status: Int, retryAfter: Double?)
+        async throws
+    {
         let harness = Harness(retry: Fixtures.retry(attempts: 1))
         let error = await #expect(throws: GatewayError.self) {
             try await harness.run([ScriptedProvider("a", [.fail(a)]), ScriptedProvider("b", [.fail(b)])])
@@ -250,9 +270,10 @@ import Testing
         let b = ScriptedProvider("b", [.answer("from b")])
         let success = try await harness.run([a, b])
         #expect(a.calls == 0)
-        #expect(success.attempts == [
-            Attempt(deployment: "a/m", outcome: .skippedOpenBreaker), Attempt(deployment: "b/m", outcome: .success),
-        ])
+        #expect(
+            success.attempts == [
+                Attempt(deployment: "a/m", outcome: .skippedOpenBreaker), Attempt(deployment: "b/m", outcome: .success),
+            ])
     }
 
     @Test("when every breaker is open the answer is 503 with a Retry-After, and nothing is called")
@@ -272,7 +293,9 @@ import Testing
         #expect(a.calls + b.calls == 0)
     }
 
-    @Test("failures open the breaker, so the next request skips the deployment; after the cooldown one probe goes through")
+    @Test(
+        "failures open the breaker, so the next request skips the deployment; after the cooldown one probe goes through"
+    )
     func breakerAcrossRequests() async throws {
         let harness = Harness(retry: Fixtures.retry(attempts: 2), threshold: 2, cooldown: 30)
         let a = ScriptedProvider("a", [Fixtures.http(500), Fixtures.http(500), .answer("a is back")])
@@ -320,9 +343,11 @@ import Testing
         let b = ScriptedProvider("b", [.answer("from b")])
         let success = try await harness.run([a, b])
         #expect(a.calls == 1)
-        #expect(success.attempts == [
-            Attempt(deployment: "a/m", outcome: .unsupported("n > 1")), Attempt(deployment: "b/m", outcome: .success),
-        ])
+        #expect(
+            success.attempts == [
+                Attempt(deployment: "a/m", outcome: .unsupported("n > 1")),
+                Attempt(deployment: "b/m", outcome: .success),
+            ])
         #expect(harness.sleeper.recorded.isEmpty)
     }
 
@@ -344,7 +369,9 @@ import Testing
         let harness = Harness(threshold: 1)
         harness.breakers.recordFailure("b/m")
         let error = await #expect(throws: GatewayError.self) {
-            try await harness.run([ScriptedProvider("a", [.fail(ProviderError.unsupported("no audio"))]), ScriptedProvider("b")])
+            try await harness.run([
+                ScriptedProvider("a", [.fail(ProviderError.unsupported("no audio"))]), ScriptedProvider("b"),
+            ])
         }
         #expect(error?.status == 503)
     }
@@ -399,11 +426,14 @@ import Testing
     @Test("cancellation during a backoff sleep propagates as CancellationError")
     func cancelledDuringBackoff() async throws {
         let breakers = Fixtures.breakers()
-        let runner = CandidateRunner(retry: Fixtures.retry(attempts: 3), breakers: breakers) { _ in throw CancellationError() }
+        let runner = CandidateRunner(retry: Fixtures.retry(attempts: 3), breakers: breakers) { _ in
+            throw CancellationError()
+        }
         let a = ScriptedProvider("a", [Fixtures.http(500)])
         let b = ScriptedProvider("b")
         await #expect(throws: CancellationError.self) {
-            try await runner.run([Fixtures.deployment(a), Fixtures.deployment(b)], logger: Fixtures.logger) { deployment in
+            try await runner.run([Fixtures.deployment(a), Fixtures.deployment(b)], logger: Fixtures.logger) {
+                deployment in
                 try await deployment.provider.complete(Fixtures.request)
             }
         }

@@ -47,7 +47,10 @@ import Testing
         ),
         (
             "a failed probe reopens it for another cooldown", 1, 10,
-            [.failure(0), .allow(10, true), .failure(12), .expect(.open(until: 22)), .allow(21, false), .allow(22, true)]
+            [
+                .failure(0), .allow(10, true), .failure(12), .expect(.open(until: 22)), .allow(21, false),
+                .allow(22, true),
+            ]
         ),
         (
             "a failed probe reopens even when the threshold is higher than one", 3, 10,

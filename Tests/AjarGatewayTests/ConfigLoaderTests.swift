@@ -46,9 +46,13 @@ import Testing
             .deletingLastPathComponent().appendingPathComponent("ajar.yaml").path
     }
 
-    /// The 1-based line of the first line of `text` that contains `fragment`.
+    /// The 1-based line of the first line of `text` that holds `fragment` (after indentation, and
+    /// before an optional comment).
     static func line(of fragment: String, in text: String) -> Int? {
-        text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains(fragment) }.map { $0 + 1 }
+        text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { line in
+            let content = line.trimmingCharacters(in: .whitespaces)
+            return content == fragment || content.hasPrefix(fragment + " ")
+        }.map { $0 + 1 }
     }
 
     static func parseError(_ text: String, environment: [String: String] = allKeys) -> ConfigError? {
@@ -73,7 +77,8 @@ import Testing
             config.providers.map(\.baseURL) == [
                 "https://api.openai.com/v1", "https://api.anthropic.com", "https://generativelanguage.googleapis.com",
             ])
-        #expect(config.providers.map { $0.apiKey?.value } == ["sk-openai-SECRET-111", "sk-ant-SECRET-222", "gm-SECRET-333"])
+        #expect(
+            config.providers.map { $0.apiKey?.value } == ["sk-openai-SECRET-111", "sk-ant-SECRET-222", "gm-SECRET-333"])
         #expect(config.providers.allSatisfy { $0.isEnabled })
         #expect(config.providers.map(\.timeout) == [60, 60, 60])
         #expect(config.models.map(\.alias) == ["fast"])
@@ -82,7 +87,8 @@ import Testing
                 DeploymentConfig(provider: "openai", model: "gpt-4o-mini"),
                 DeploymentConfig(provider: "anthropic", model: "claude-3-5-haiku-latest"),
             ])
-        #expect(config.models.first?.deployments.map(\.id) == ["openai/gpt-4o-mini", "anthropic/claude-3-5-haiku-latest"])
+        #expect(
+            config.models.first?.deployments.map(\.id) == ["openai/gpt-4o-mini", "anthropic/claude-3-5-haiku-latest"])
         #expect(config.provider(named: "gemini")?.kind == .gemini)
         #expect(config.provider(named: "nope") == nil)
     }
@@ -100,7 +106,9 @@ import Testing
         #expect(config.logging.level == "info" && config.logging.format == .text)
     }
 
-    @Test("without the keys' variables, providers are disabled with the variable named, and the server config still loads")
+    @Test(
+        "without the keys' variables, providers are disabled with the variable named, and the server config still loads"
+    )
     func unsetKeysDisable() throws {
         let config = try ConfigLoader.parse(Self.readmeExample, environment: ["OPENAI_API_KEY": "sk-x"])
         #expect(config.provider(named: "openai")?.isEnabled == true)
@@ -116,7 +124,8 @@ import Testing
     func emptyKeys() throws {
         let config = try ConfigLoader.parse(Self.readmeExample, environment: ["OPENAI_API_KEY": ""])
         #expect(config.provider(named: "openai")?.disabledReason == "OPENAI_API_KEY is not set")
-        let literal = try ConfigLoader.parse("providers:\n  local:\n    type: openai\n    api_key: \"\"\n", environment: [:])
+        let literal = try ConfigLoader.parse(
+            "providers:\n  local:\n    type: openai\n    api_key: \"\"\n", environment: [:])
         #expect(literal.provider(named: "local")?.disabledReason == "its api_key is empty")
     }
 
@@ -170,7 +179,8 @@ import Testing
             config.providers.map(\.baseURL) == [
                 "https://api.openai.com/v1", "https://api.anthropic.com", "https://generativelanguage.googleapis.com",
             ])
-        #expect(config.providers.allSatisfy { $0.timeout == 60 && $0.maxConnections == 512 && $0.maxTokensField == nil })
+        #expect(
+            config.providers.allSatisfy { $0.timeout == 60 && $0.maxConnections == 512 && $0.maxTokensField == nil })
         #expect(config.providers.allSatisfy { $0.headers.isEmpty })
     }
 
@@ -219,7 +229,8 @@ import Testing
 
     @Test("${VAR:-default} uses the variable when set and non-empty, else the default")
     func defaultValues() throws {
-        let text = "providers:\n  openai:\n    type: openai\n    base_url: ${OPENAI_BASE_URL:-https://api.openai.com/v1}\n"
+        let text =
+            "providers:\n  openai:\n    type: openai\n    base_url: ${OPENAI_BASE_URL:-https://api.openai.com/v1}\n"
         let unset = try ConfigLoader.parse(text, environment: [:])
         #expect(unset.provider(named: "openai")?.baseURL == "https://api.openai.com/v1")
         let set = try ConfigLoader.parse(text, environment: ["OPENAI_BASE_URL": "http://proxy:8080/v1"])
@@ -270,11 +281,15 @@ import Testing
             "bad provider type", "type: anthropic", "type: anthropix", "providers.anthropic.type",
             "unknown provider type 'anthropix'; expected openai | anthropic | gemini"
         ),
-        ("port not a number", "port: 8080", "port: abc", "server.port", "expected a whole number from 0 to 65535, got 'abc'"),
+        (
+            "port not a number", "port: 8080", "port: abc", "server.port",
+            "expected a whole number from 0 to 65535, got 'abc'"
+        ),
         ("port too large", "port: 8080", "port: 70000", "server.port", "got '70000'"),
         (
             "unknown provider in a deployment", "- provider: anthropic", "- provider: anthropc",
-            "models.fast.deployments[1].provider", "no provider named 'anthropc' (configured: openai, anthropic, gemini)"
+            "models.fast.deployments[1].provider",
+            "no provider named 'anthropc' (configured: openai, anthropic, gemini)"
         ),
         (
             "base_url without a scheme", "base_url: https://api.anthropic.com", "base_url: api.anthropic.com",
@@ -284,8 +299,14 @@ import Testing
             "base_url with another scheme", "base_url: https://api.anthropic.com", "base_url: ftp://api.anthropic.com",
             "providers.anthropic.base_url", "expected an http:// or https:// URL"
         ),
-        ("base_url without a host", "base_url: https://api.anthropic.com", "base_url: https://", "providers.anthropic.base_url", "URL"),
-        ("max_body not a size", "port: 8080", "max_body: lots", "server.max_body", "expected a size such as 16MiB or 1048576, got 'lots'"),
+        (
+            "base_url without a host", "base_url: https://api.anthropic.com", "base_url: https://",
+            "providers.anthropic.base_url", "URL"
+        ),
+        (
+            "max_body not a size", "port: 8080", "max_body: lots", "server.max_body",
+            "expected a size such as 16MiB or 1048576, got 'lots'"
+        ),
         ("max_body with a bad number", "port: 8080", "max_body: 1.2.3MiB", "server.max_body", "expected a size"),
         ("max_body negative", "port: 8080", "max_body: -5", "server.max_body", "expected a size"),
         ("max_body too small", "port: 8080", "max_body: 512", "server.max_body", "must be at least 1KiB"),
@@ -327,7 +348,7 @@ import Testing
         let error = Self.parseError(text)
         #expect(error?.path == "models.fast.deployments")
         #expect(error?.message == "a model needs at least one deployment")
-        #expect(error?.line == 6 || error?.line == 5, "line \(String(describing: error?.line))")
+        #expect(error?.line == 6)
     }
 
     @Test("a model with no deployments key at all is refused at the model's line")
@@ -339,34 +360,68 @@ import Testing
 
     @Test("a deployment without a model says it is required")
     func deploymentWithoutModel() {
-        let error = Self.parseError("providers:\n  openai:\n    type: openai\nmodels:\n  fast:\n    deployments:\n      - provider: openai\n")
+        let error = Self.parseError(
+            "providers:\n  openai:\n    type: openai\nmodels:\n  fast:\n    deployments:\n      - provider: openai\n")
         #expect(error?.path == "models.fast.deployments[0].model")
         #expect(error?.message == "is required")
     }
 
-    @Test("invalid YAML is refused with its line", arguments: [
-        ("server:\n  host: 127.0.0.1\n\tport: 8080\n", 3),
-        ("server:\n  host: [127.0.0.1\n  port: 8080\n", 3),
-        ("providers:\n  openai:\n    type: \"openai\n", 4),
-    ] as [(String, Int)])
-    func invalidYAML(text: String, line: Int) {
+    @Test(
+        "invalid YAML is refused with its line",
+        arguments: [
+            ("server:\n  host: 127.0.0.1\n\tport: 8080\n", 3, "found a tab character that violates indentation"),
+            ("server:\n  host: [127.0.0.1\n  port: 8080\n", 3, "did not find expected ',' or ']'"),
+            ("providers:\n  openai:\n    type: \"openai\n", 4, "found unexpected end of stream"),
+            ("a: b: c\n", 1, "mapping values are not allowed in this context"),
+            ("server:\n  host: x\n   port: 1\n", 3, "mapping values are not allowed in this context"),
+            ("- a\nb: c\n", 2, "did not find expected '-' indicator"),
+        ] as [(String, Int, String)])
+    func invalidYAML(text: String, line: Int, problem: String) {
         let error = Self.parseError(text)
-        #expect(error?.message.hasPrefix("not valid YAML") == true, "\(String(describing: error))")
-        #expect(error?.line != nil)
-        #expect(error.flatMap(\.line).map { abs($0 - line) <= 1 } == true, "line \(String(describing: error?.line))")
+        #expect(error?.path == "")
+        #expect(error?.line == line)
+        #expect(error?.message == "not valid YAML: \(problem)")
     }
 
-    @Test("a section of the wrong shape is an error naming it", arguments: [
-        ("providers:\n  - openai\n", "providers", "expected a mapping of keys to values"),
-        ("server: 8080\n", "server", "expected a mapping of keys to values"),
-        ("providers:\n  o:\n    type: openai\nmodels:\n  fast:\n    deployments: openai\n", "models.fast.deployments", "expected a list"),
-        ("server:\n  host: [a, b]\n", "server.host", "expected a single value, not a list or mapping"),
-        ("logging:\n  level: verbose\n", "logging.level", "expected one of trace, debug"),
-        ("logging:\n  format: xml\n", "logging.format", "expected text or json"),
-        ("retry:\n  attempts: 0\n", "retry.attempts", "expected a whole number from 1 to 10"),
-        ("circuit_breaker:\n  failure_threshold: many\n", "circuit_breaker.failure_threshold", "got 'many'"),
-        ("providers:\n  o:\n    type: openai\n    max_tokens_field: tokens\n", "providers.o.max_tokens_field", "expected max_tokens or max_completion_tokens"),
-    ] as [(String, String, String)])
+    @Test(
+        "a repeated key is refused on one line naming the key and its line",
+        arguments: [
+            ("providers:\n  openai:\n    type: openai\n  openai:\n    type: anthropic\n", "openai"),
+            ("server:\n  port: 1\n  port: 2\n", "port"),
+        ])
+    func duplicateKeys(text: String, key: String) {
+        let error = Self.parseError(text)
+        #expect(error?.message.contains("'\(key)'") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("\n") == false, "\(String(describing: error))")
+        #expect(error?.line != nil, "\(String(describing: error))")
+    }
+
+    @Test("a document that is not a mapping is refused")
+    func notAMapping() {
+        let error = Self.parseError("hello\n")
+        #expect(error?.line == 1)
+        #expect(error?.message == "expected a mapping of keys to values")
+    }
+
+    @Test(
+        "a section of the wrong shape is an error naming it",
+        arguments: [
+            ("providers:\n  - openai\n", "providers", "expected a mapping of keys to values"),
+            ("server: 8080\n", "server", "expected a mapping of keys to values"),
+            (
+                "providers:\n  o:\n    type: openai\nmodels:\n  fast:\n    deployments: openai\n",
+                "models.fast.deployments", "expected a list"
+            ),
+            ("server:\n  host: [a, b]\n", "server.host", "expected a single value, not a list or mapping"),
+            ("logging:\n  level: verbose\n", "logging.level", "expected one of trace, debug"),
+            ("logging:\n  format: xml\n", "logging.format", "expected text or json"),
+            ("retry:\n  attempts: 0\n", "retry.attempts", "expected a whole number from 1 to 10"),
+            ("circuit_breaker:\n  failure_threshold: many\n", "circuit_breaker.failure_threshold", "got 'many'"),
+            (
+                "providers:\n  o:\n    type: openai\n    max_tokens_field: tokens\n", "providers.o.max_tokens_field",
+                "expected max_tokens or max_completion_tokens"
+            ),
+        ] as [(String, String, String)])
     func wrongShape(text: String, path: String, message: String) {
         let error = Self.parseError(text)
         #expect(error?.path == path)
@@ -379,7 +434,8 @@ import Testing
         let error = try #require(Self.parseError(text))
         #expect(
             error.description
-                == "config:23: models.fast.deployments[1].provider: no provider named 'anthropc' (configured: openai, anthropic, gemini)")
+                == "config:23: models.fast.deployments[1].provider: no provider named 'anthropc' (configured: openai, anthropic, gemini)"
+        )
         var located = error
         located.file = "ajar.yaml"
         #expect(located.description.hasPrefix("ajar.yaml:23: models.fast.deployments[1].provider: "))
@@ -388,7 +444,8 @@ import Testing
 
     @Test("load names the file in its errors, including when it cannot be read")
     func loadErrors() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ajar-config-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ajar-config-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("bad.yaml").path

@@ -121,7 +121,9 @@ enum Fixtures {
         Deployment(provider: provider, config: DeploymentConfig(provider: provider.name, model: model))
     }
 
-    static func retry(attempts: Int = 2, initial: Double = 0.25, max: Double = 8, maxRetryAfter: Double = 30) -> RetryConfig {
+    static func retry(attempts: Int = 2, initial: Double = 0.25, max: Double = 8, maxRetryAfter: Double = 30)
+        -> RetryConfig
+    {
         var retry = RetryConfig()
         retry.attempts = attempts
         retry.initialBackoff = initial
@@ -130,7 +132,9 @@ enum Fixtures {
         return retry
     }
 
-    static func breakers(threshold: Int = 5, cooldown: Double = 30, clock: ManualClock = ManualClock()) -> CircuitBreakers {
+    static func breakers(threshold: Int = 5, cooldown: Double = 30, clock: ManualClock = ManualClock())
+        -> CircuitBreakers
+    {
         var config = CircuitBreakerConfig()
         config.failureThreshold = threshold
         config.cooldown = cooldown

@@ -107,7 +107,9 @@ import Testing
             try await harness.gateway.complete(request, logger: Fixtures.logger)
         }
         #expect(
-            error == .unavailable("No deployment of 'dead' is usable: provider off (ANTHROPIC_API_KEY is not set).", retryAfter: nil))
+            error
+                == .unavailable(
+                    "No deployment of 'dead' is usable: provider off (ANTHROPIC_API_KEY is not set).", retryAfter: nil))
         #expect(harness.gateway.disabledProviders.map(\.name) == ["off"])
         #expect(harness.gateway.disabledProviders.map(\.reason) == ["ANTHROPIC_API_KEY is not set"])
         #expect(harness.gateway.models.map(\.alias) == ["fast", "dead"])
@@ -137,11 +139,12 @@ import Testing
         let success = try await harness.gateway.stream(Self.streamRequest(), logger: Fixtures.logger)
         #expect(success.deployment.id == "b/model-b")
         #expect(harness.a.calls == 2)
-        #expect(success.attempts == [
-            Attempt(deployment: "a/model-a", outcome: .failed("connection failed")),
-            Attempt(deployment: "a/model-a", outcome: .failed("connection failed")),
-            Attempt(deployment: "b/model-b", outcome: .success),
-        ])
+        #expect(
+            success.attempts == [
+                Attempt(deployment: "a/model-a", outcome: .failed("connection failed")),
+                Attempt(deployment: "a/model-a", outcome: .failed("connection failed")),
+                Attempt(deployment: "b/model-b", outcome: .success),
+            ])
         let (chunks, error) = await Self.drain(success.value)
         #expect(error == nil)
         // Nothing of a's failed attempt reaches the consumer.
@@ -157,7 +160,9 @@ import Testing
         #expect(success.attempts.first == Attempt(deployment: "a/model-a", outcome: .failed("stream ended early")))
     }
 
-    @Test("a stream that fails after its first output is committed: the error reaches the consumer after the buffered chunks")
+    @Test(
+        "a stream that fails after its first output is committed: the error reaches the consumer after the buffered chunks"
+    )
     func outputThenError() async throws {
         let script: [ScriptedProvider.StreamStep] = [
             .chunk(ScriptedProvider.roleChunk), .chunk(ScriptedProvider.textChunk("Hel")),
@@ -167,7 +172,8 @@ import Testing
         let success = try await harness.gateway.stream(Self.streamRequest(), logger: Fixtures.logger)
         #expect(success.deployment.id == "a/model-a")
         let (chunks, error) = await Self.drain(success.value)
-        #expect(chunks == [ScriptedProvider.roleChunk, ScriptedProvider.textChunk("Hel"), ScriptedProvider.textChunk("lo")])
+        #expect(
+            chunks == [ScriptedProvider.roleChunk, ScriptedProvider.textChunk("Hel"), ScriptedProvider.textChunk("lo")])
         #expect(error as? ProviderError == .transport("connection reset"))
         #expect(harness.b.calls == 0)
     }
@@ -176,7 +182,9 @@ import Testing
     func toolCallCommits() async throws {
         let toolChunk = ChatChunk(
             id: "c", model: "m", created: 1,
-            choices: [ChunkChoice(index: 0, delta: ChunkDelta(toolCalls: [ToolCallDelta(index: 0, id: "call_1", name: "f")]))])
+            choices: [
+                ChunkChoice(index: 0, delta: ChunkDelta(toolCalls: [ToolCallDelta(index: 0, id: "call_1", name: "f")]))
+            ])
         let script: [ScriptedProvider.StreamStep] = [.chunk(toolChunk), .fail(ProviderError.timeout)]
         let harness = try Harness(a: ScriptedProvider("a", streams: [script]))
         let success = try await harness.gateway.stream(Self.streamRequest(), logger: Fixtures.logger)
@@ -189,7 +197,7 @@ import Testing
     @Test("a client-fault error before the first token is returned at once")
     func streamClientFault() async throws {
         let script: [ScriptedProvider.StreamStep] = [
-            .fail(ProviderError.http(status: 400, message: "bad tools", retryAfter: nil)),
+            .fail(ProviderError.http(status: 400, message: "bad tools", retryAfter: nil))
         ]
         let harness = try Harness(a: ScriptedProvider("a", streams: [script]))
         let error = await #expect(throws: GatewayError.self) {

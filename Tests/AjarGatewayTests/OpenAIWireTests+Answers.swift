@@ -67,7 +67,8 @@ extension OpenAIWireTests {
                 id: "chatcmpl-1", model: "gpt-4o", created: 1_700_000_000,
                 choices: [
                     ChatChoice(
-                        index: 0, message: ChatMessage(role: .assistant, content: [.text("Hello")], contentIsString: true),
+                        index: 0,
+                        message: ChatMessage(role: .assistant, content: [.text("Hello")], contentIsString: true),
                         finishReason: .stop())
                 ],
                 usage: Usage(promptTokens: 5, completionTokens: 1, cachedPromptTokens: 2, reasoningTokens: 0))
@@ -109,7 +110,8 @@ extension OpenAIWireTests {
               "completion_tokens_details":{"reasoning_tokens":256,"audio_tokens":0,"accepted_prediction_tokens":0}}}
             """#)
         let usage = try #require(try OpenAIWire.decodeResponse(body, now: 0).usage)
-        #expect(usage == Usage(promptTokens: 2006, completionTokens: 300, cachedPromptTokens: 1920, reasoningTokens: 256))
+        #expect(
+            usage == Usage(promptTokens: 2006, completionTokens: 300, cachedPromptTokens: 1920, reasoningTokens: 256))
         #expect(usage.totalTokens == 2306)
         let encoded = OpenAIWire.encodeUsage(usage)
         #expect(encoded["total_tokens"] == 2306)
@@ -195,12 +197,23 @@ extension OpenAIWireTests {
         #expect(try OpenAIWire.decodeChunk(encoded, now: 0) == chunk, "\(name)")
     }
 
+    @Test("\"logprobs\": null reads as no logprobs, in answers and in chunks")
+    func nullLogprobs() throws {
+        let chunk = try OpenAIWire.decodeChunk(JSONParser.parse(Self.canonicalChunks[1].1), now: 0)
+        #expect(chunk.choices.first?.logprobs == nil)
+        let response = try OpenAIWire.decodeResponse(JSONParser.parse(Self.canonicalResponses[0].1), now: 0)
+        #expect(response.choices.first?.logprobs == nil)
+        let withLogprobs = try OpenAIWire.decodeChunk(JSONParser.parse(Self.canonicalChunks[5].1), now: 0)
+        #expect(withLogprobs.choices.first?.logprobs == ["refusal": []])
+    }
+
     @Test("decodes tool-call pieces into deltas by index")
     func toolCallDeltas() throws {
         let first = try OpenAIWire.decodeChunk(JSONParser.parse(Self.canonicalChunks[2].1), now: 0)
-        #expect(first.choices.first?.delta.toolCalls == [
-            ToolCallDelta(index: 0, id: "call_DdmO9pD3xa9XTPNJ32zg2hcA", name: "get_weather", arguments: "")
-        ])
+        #expect(
+            first.choices.first?.delta.toolCalls == [
+                ToolCallDelta(index: 0, id: "call_DdmO9pD3xa9XTPNJ32zg2hcA", name: "get_weather", arguments: "")
+            ])
         let later = try OpenAIWire.decodeChunk(JSONParser.parse(Self.canonicalChunks[3].1), now: 0)
         #expect(later.choices.first?.delta.toolCalls == [ToolCallDelta(index: 0, arguments: #"{"location":"#)])
         #expect(first.hasOutput && later.hasOutput)
@@ -208,13 +221,15 @@ extension OpenAIWireTests {
 
     @Test("includeUsageField adds usage: null to chunks without usage, and nothing otherwise")
     func includeUsageField() throws {
-        let chunk = ChatChunk(id: "c", model: "m", created: 1, choices: [ChunkChoice(index: 0, delta: ChunkDelta(content: "x"))])
+        let chunk = ChatChunk(
+            id: "c", model: "m", created: 1, choices: [ChunkChoice(index: 0, delta: ChunkDelta(content: "x"))])
         let with = OpenAIWire.encodeChunk(chunk, includeUsageField: true)
         #expect(with.objectValue?.keys.contains("usage") == true)
         #expect(with["usage"] == .null)
         let without = OpenAIWire.encodeChunk(chunk, includeUsageField: false)
         #expect(without.objectValue?.keys.contains("usage") == false)
-        let usageChunk = ChatChunk(id: "c", model: "m", created: 1, choices: [], usage: Usage(promptTokens: 1, completionTokens: 2))
+        let usageChunk = ChatChunk(
+            id: "c", model: "m", created: 1, choices: [], usage: Usage(promptTokens: 1, completionTokens: 2))
         for flag in [true, false] {
             let encoded = OpenAIWire.encodeChunk(usageChunk, includeUsageField: flag)
             #expect(encoded["usage"]?["total_tokens"] == 3)
@@ -235,7 +250,10 @@ extension OpenAIWireTests {
     }
 
     static let errorEvents: [(String, Int, String)] = [
-        (#"{"error":{"message":"The server is overloaded","type":"server_error","code":503}}"#, 503, "The server is overloaded"),
+        (
+            #"{"error":{"message":"The server is overloaded","type":"server_error","code":503}}"#, 503,
+            "The server is overloaded"
+        ),
         (#"{"error":{"message":"Rate limit","type":"requests","code":"rate_limit_exceeded"}}"#, 500, "Rate limit"),
         (#"{"error":{"message":"odd","code":200}}"#, 500, "odd"),
         (#"{"error":"plain text error"}"#, 500, "plain text error"),
@@ -260,7 +278,8 @@ extension OpenAIWireTests {
 
     @Test("reads vendor error messages from the usual shapes")
     func errorMessages() throws {
-        #expect(OpenAIWire.errorMessage(try JSONParser.parse(#"{"error":{"message":"Invalid key"}}"#), "") == "Invalid key")
+        #expect(
+            OpenAIWire.errorMessage(try JSONParser.parse(#"{"error":{"message":"Invalid key"}}"#), "") == "Invalid key")
         #expect(OpenAIWire.errorMessage(try JSONParser.parse(#"{"error":"bad"}"#), "") == "bad")
         #expect(OpenAIWire.errorMessage(try JSONParser.parse(#"{"message":"top"}"#), "") == "top")
         #expect(OpenAIWire.errorMessage(nil, String(repeating: "x", count: 600)).count == 500)

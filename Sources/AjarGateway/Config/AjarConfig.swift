@@ -11,8 +11,15 @@ package struct AjarConfig: Sendable {
     package var retry = RetryConfig()
     package var circuitBreaker = CircuitBreakerConfig()
     package var logging = LoggingConfig()
+    /// The directory of the configuration file: relative model paths are resolved against it.
+    package var directory = "."
 
     package init() {}
+
+    /// A model path from the configuration, resolved against ``directory`` when relative.
+    package func resolvePath(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (directory == "." ? path : "\(directory)/\(path)")
+    }
 
     package func provider(named name: String) -> ProviderConfig? {
         providers.first { $0.name == name }
@@ -31,6 +38,8 @@ package struct ServerConfig: Sendable {
 package struct ProviderConfig: Sendable {
     package enum Kind: String, Sendable, CaseIterable {
         case openai, anthropic, gemini
+        /// The in-process engine: each deployment's `model` is the path of a GGUF file.
+        case local
     }
 
     package var name: String
@@ -46,6 +55,12 @@ package struct ProviderConfig: Sendable {
     package var headers: [(String, String)] = []
     /// Most concurrent connections to this provider's host.
     package var maxConnections = 512
+    /// For `local` providers: threads per matrix multiplication (default: the machine's cores).
+    package var threads: Int?
+    /// For `local` providers: tokens of context allocated per model.
+    package var contextLength = 4096
+    /// For `local` providers: requests that may wait while one generates; more get 503.
+    package var maxQueue = 16
     /// For `openai` providers: which field carries the token limit (`max_tokens` or
     /// `max_completion_tokens`); by default `max_completion_tokens` for api.openai.com only.
     package var maxTokensField: String?

@@ -16,7 +16,9 @@ package enum ConfigLoader {
             throw ConfigError(path: "", line: nil, message: "cannot read the file: \(error.localizedDescription)", file: path)
         }
         do {
-            return try parse(text, environment: environment)
+            var config = try parse(text, environment: environment)
+            config.directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+            return config
         } catch {
             var located = error
             located.file = path
@@ -64,7 +66,8 @@ package enum ConfigLoader {
 
     private static func decodeProvider(name: String, _ value: YAMLValue) throws(ConfigError) -> ProviderConfig {
         let entries = try value.mapping(allowed: [
-            "type", "base_url", "api_key", "timeout", "headers", "max_connections", "max_tokens_field",
+            "type", "base_url", "api_key", "timeout", "headers", "max_connections", "max_tokens_field", "threads",
+            "context_length", "max_queue",
         ])
         let typeValue = value.child("type", in: entries)
         let typeName = try typeValue.requiredString()
@@ -74,11 +77,18 @@ package enum ConfigLoader {
         }
         let urlValue = value.child("base_url", in: entries)
         let baseURL = try urlValue.string() ?? defaultBaseURL(kind)
-        guard let url = URL(string: baseURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil
-        else {
-            throw urlValue.error("expected an http:// or https:// URL, got '\(baseURL)'")
+        if kind != .local {
+            guard let url = URL(string: baseURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil
+            else {
+                throw urlValue.error("expected an http:// or https:// URL, got '\(baseURL)'")
+            }
         }
         var provider = ProviderConfig(name: name, kind: kind, baseURL: baseURL)
+        if let threads = try value.child("threads", in: entries).int(in: 1...256) { provider.threads = threads }
+        if let context = try value.child("context_length", in: entries).int(in: 16...1_048_576) {
+            provider.contextLength = context
+        }
+        if let queue = try value.child("max_queue", in: entries).int(in: 0...100_000) { provider.maxQueue = queue }
         var unset: [String] = []
         if let key = try value.child("api_key", in: entries).string(missing: { unset.append($0) }) {
             if !unset.isEmpty {
@@ -111,6 +121,7 @@ package enum ConfigLoader {
         case .openai: "https://api.openai.com/v1"
         case .anthropic: "https://api.anthropic.com"
         case .gemini: "https://generativelanguage.googleapis.com"
+        case .local: "local"
         }
     }
 

@@ -109,6 +109,20 @@ package enum Half {
         }
     }
 
+    /// Four halves to four floats. Written as four `Float16` conversions, which LLVM turns into one
+    /// `vcvtph2ps` when the target has F16C (x86-64-v3); exact either way.
+    @inline(__always)
+    package static func toFloat4(_ h: SIMD4<UInt16>) -> SIMD4<Float> {
+        SIMD4(Float(Float16(bitPattern: h[0])), Float(Float16(bitPattern: h[1])),
+              Float(Float16(bitPattern: h[2])), Float(Float16(bitPattern: h[3])))
+    }
+
+    /// Two halves to two floats (see `toFloat4`).
+    @inline(__always)
+    package static func toFloat2(_ h: SIMD2<UInt16>) -> SIMD2<Float> {
+        SIMD2(Float(Float16(bitPattern: h[0])), Float(Float16(bitPattern: h[1])))
+    }
+
     /// Eight halves to eight floats, the same method as `toFloat(_:)` in SIMD lanes.
     @inline(__always)
     package static func toFloat8(_ h: SIMD8<UInt16>) -> SIMD8<Float> {

@@ -7,8 +7,18 @@
 ///     bsums[g] = Σ q over elements 16g ..< 16g+16
 ///
 /// `nearest_int` rounds half to even. `d` stays a full `Float` (no fp16 rounding in Q8_K) and
-/// is negative when `max` is positive, exactly as in ggml. Output in `QuantizedRow`'s layout.
+/// is negative when `max` is positive, exactly as in ggml. Output in `QuantizedRow`, quants in
+/// the order of `storageIndex(of:)`.
 package enum Q8_KActivation {
+    /// Where element `i` (natural order) is stored in `QuantizedRow.values`: per group of 32, the
+    /// 16 even-indexed elements, then the 16 odd-indexed ones. That is the order in which 32 bytes
+    /// of K-quant nibbles (64 elements of two sub-blocks) come apart when read as 16 UInt16 lanes.
+    @inline(__always)
+    package static func storageIndex(of i: Int) -> Int {
+        let j = i & 31
+        return (i & ~31) | (j & 1) << 4 | j >> 1
+    }
+
     /// Scalar reference. `count` must be a multiple of 256 (checked by callers).
     package static func quantizeRowReference(_ x: UnsafePointer<Float>, count: Int, into row: QuantizedRow) {
         for b in 0..<(count / 256) {
@@ -22,11 +32,11 @@ package enum Q8_KActivation {
             let iscale: Float = amax != 0 ? -127 / maxValue : 0
             for j in 0..<256 {
                 let q = amax != 0 ? min(127, nearestInt(iscale * block[j])) : 0
-                row.values[QuantizedRow.storageIndex(of: 256 * b + j)] = Int16(truncatingIfNeeded: q)
+                row.values[storageIndex(of: 256 * b + j)] = Int16(truncatingIfNeeded: q)
             }
             for g in 0..<16 {
                 var sum: Int32 = 0
-                for j in 0..<16 { sum += row.value(at: 256 * b + 16 * g + j) }
+                for j in 0..<16 { sum += row.q8_KValue(at: 256 * b + 16 * g + j) }
                 row.groupSums[16 * b + g] = Int16(truncatingIfNeeded: sum)
             }
             row.scales[b] = amax != 0 ? 1 / iscale : 0

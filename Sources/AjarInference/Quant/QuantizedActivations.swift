@@ -23,15 +23,16 @@ package enum ActivationFormat: Sendable, Equatable {
 
 /// Pointers to one token's quantised activations inside a `QuantizedActivations` buffer.
 ///
-/// Layout, for `n` elements (a multiple of the format's block size):
-/// - `values`: `[n / 32][32]` Int16. Within each group of 32 elements, the 16 even-indexed
-///   elements (0, 2, …, 30) come first, then the 16 odd-indexed ones (1, 3, …, 31). The kernels
-///   decode weight blocks into the same even/odd lanes with shifts and masks and multiply with
-///   one `pmaddwd` per 16 pairs, so the activations are widened to Int16 and split once per call
-///   instead of once per weight row. The values equal ggml's int8 quants.
-/// - `scales`: `[n / blockSize]` Float, `d` per block.
-/// - `sums`: `[n / 32]` Float, Q8_1's `s` per block of 32 (unused for Q8_K).
-/// - `groupSums`: `[n / 16]` Int16, Q8_K's `bsums`: Σq per 16 consecutive elements (unused for Q8_1).
+/// Values are ggml's int8 quants widened to Int16 and permuted, once per call, into the lane
+/// order in which the kernels decode weight blocks with shifts and masks, so that a weight block
+/// multiplies its activations with whole-register `vpmullw`s and no shuffles (see
+/// `Q8_1Activation.storageIndex(of:)` and `Q8_KActivation.storageIndex(of:)` for the orders).
+/// - `values`: Int16, one per element, in the format's order.
+/// - `scales`: Float `d` per block (32 elements for Q8_1, 256 for Q8_K).
+/// - `sums`: Float, Q8_1's `s = fp16(d·Σq)` per block of 32 (unused for Q8_K).
+/// - `groupSums`: Int16, Q8_K's `bsums`: Σq per 16 consecutive elements (unused for Q8_1).
+///
+/// The pointers are valid only while the `QuantizedActivations` they came from is alive.
 package struct QuantizedRow {
     package let values: UnsafeMutablePointer<Int16>
     package let scales: UnsafeMutablePointer<Float>
@@ -46,20 +47,17 @@ package struct QuantizedRow {
         self.groupSums = groupSums
     }
 
-    /// Where element `i` (natural order) is stored in `values`.
+    /// The Q8_1 quant of element `i` (natural order).
     @inline(__always)
-    package static func storageIndex(of i: Int) -> Int {
-        let j = i & 31
-        return (i & ~31) + (j & 1) * 16 + (j >> 1)
-    }
+    package func q8_1Value(at i: Int) -> Int32 { Int32(values[Q8_1Activation.storageIndex(of: i)]) }
 
-    /// The quantised value of element `i` in natural order.
+    /// The Q8_K quant of element `i` (natural order).
     @inline(__always)
-    package func value(at i: Int) -> Int32 { Int32(values[Self.storageIndex(of: i)]) }
+    package func q8_KValue(at i: Int) -> Int32 { Int32(values[Q8_KActivation.storageIndex(of: i)]) }
 
-    /// Raw pointer to the 32 values of block `b` of 32 (16 even, then 16 odd).
+    /// Raw pointer to `values` plus `elementOffset` Int16s.
     @inline(__always)
-    package func block32(_ b: Int) -> UnsafeRawPointer { UnsafeRawPointer(values + 32 * b) }
+    package func valuePointer(_ elementOffset: Int) -> UnsafeRawPointer { UnsafeRawPointer(values + elementOffset) }
 }
 
 /// Several tokens' quantised activations: token `t`'s row starts `t × stride` elements after the

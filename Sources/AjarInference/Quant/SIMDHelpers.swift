@@ -24,6 +24,10 @@ func loadInt16x16(_ pointer: UnsafeRawPointer, _ byteOffset: Int = 0) -> SIMD16<
 @inline(__always)
 func asInt16(_ v: SIMD16<UInt16>) -> SIMD16<Int16> { unsafeBitCast(v, to: SIMD16<Int16>.self) }
 
+/// Reinterprets 8 unsigned lanes (values < 2^15) as signed.
+@inline(__always)
+func asInt16(_ v: SIMD8<UInt16>) -> SIMD8<Int16> { unsafeBitCast(v, to: SIMD8<Int16>.self) }
+
 /// Largest lane.
 @inline(__always)
 func horizontalMax(_ v: SIMD8<Float>) -> Float {
@@ -81,51 +85,30 @@ func nearestInt(_ x: Float) -> Int32 {
     Int32(bitPattern: (x + 12_582_912.0).bitPattern & 0x007F_FFFF) - 0x0040_0000
 }
 
-/// Splits 16 bytes of packed nibbles — byte j holds element j in its low nibble and element
-/// j + 16 in its high nibble (the Q4_0/Q4_1/Q5_x layout) — into the 16 even-indexed and the 16
-/// odd-indexed elements (0…15 each), matching `QuantizedRow`'s per-32 layout.
-///
-/// Read as eight UInt16 lanes, lane k holds bytes 2k (low byte) and 2k+1, so the four nibbles of
-/// a lane are elements 2k, 2k+16, 2k+1 and 2k+17. Shifts and masks pull them apart.
+/// The fifth bits of two Q5_0/Q5_1 blocks (`qh`, bit j = high bit of element j), as 0 or 16 in
+/// the four runs of `DecodedPair`: run 0 takes bits 0,2,…,14, run 1 bits 16,…,30, run 2 bits
+/// 1,…,15 and run 3 bits 17,…,31; lanes 0…7 from the first block, 8…15 from the second.
 @inline(__always)
-func splitNibbles(_ packed: UnsafeRawPointer) -> (even: SIMD16<Int16>, odd: SIMD16<Int16>) {
-    let q = packed.loadUnaligned(as: SIMD8<UInt16>.self)
-    let mask = SIMD8<UInt16>(repeating: 0x000F)
-    let even = SIMD16<UInt16>(lowHalf: q & mask, highHalf: (q &>> 4) & mask)
-    let odd = SIMD16<UInt16>(lowHalf: (q &>> 8) & mask, highHalf: q &>> 12)
-    return (asInt16(even), asInt16(odd))
-}
-
-/// The fifth bits of a Q5_0/Q5_1 block (`qh`, bit j = high bit of element j) spread over the
-/// even/odd lanes of `splitNibbles`, as 0 or 16 per lane.
-@inline(__always)
-func splitHighBits(_ qh: UInt32) -> (even: SIMD16<Int16>, odd: SIMD16<Int16>) {
-    let low = SIMD8<UInt16>(repeating: UInt16(truncatingIfNeeded: qh))
-    let high = SIMD8<UInt16>(repeating: UInt16(truncatingIfNeeded: qh >> 16))
-    let bits = SIMD16<UInt16>(lowHalf: low, highHalf: high)
-    // Even lanes k (elements 2k and 2k+16) test bit 2k of their half; odd lanes bit 2k+1.
-    let evenMask = SIMD16<UInt16>(1 << 0, 1 << 2, 1 << 4, 1 << 6, 1 << 8, 1 << 10, 1 << 12, 1 << 14,
+func highBitRuns(_ qh0: UInt32, _ qh1: UInt32) -> DecodedPair {
+    let low = SIMD16<UInt16>(lowHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh0)),
+                             highHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh1)))
+    let high = SIMD16<UInt16>(lowHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh0 >> 16)),
+                              highHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh1 >> 16)))
+    let evenBits = SIMD16<UInt16>(1 << 0, 1 << 2, 1 << 4, 1 << 6, 1 << 8, 1 << 10, 1 << 12, 1 << 14,
                                   1 << 0, 1 << 2, 1 << 4, 1 << 6, 1 << 8, 1 << 10, 1 << 12, 1 << 14)
-    let oddMask = evenMask &<< 1
-    let zero = SIMD16<Int16>(repeating: 0)
-    let sixteen = SIMD16<Int16>(repeating: 16)
-    let even = zero.replacing(with: sixteen, where: (bits & evenMask) .!= 0)
-    let odd = zero.replacing(with: sixteen, where: (bits & oddMask) .!= 0)
-    return (even, odd)
+    let oddBits = evenBits &<< 1
+    let zero = SIMD16<Int16>(repeating: 0), sixteen = SIMD16<Int16>(repeating: 16)
+    return DecodedPair(r0: zero.replacing(with: sixteen, where: (low & evenBits) .!= 0),
+                       r1: zero.replacing(with: sixteen, where: (high & evenBits) .!= 0),
+                       r2: zero.replacing(with: sixteen, where: (low & oddBits) .!= 0),
+                       r3: zero.replacing(with: sixteen, where: (high & oddBits) .!= 0))
 }
 
-/// Elements `0..<16` as Int32 → Float, from 16 unsigned bytes (`SIMD8` widenings only).
+/// `highBitRuns` for one block (8 lanes per run).
 @inline(__always)
-func floats(_ bytes: SIMD16<UInt8>) -> (SIMD8<Float>, SIMD8<Float>) {
-    (SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes.lowHalf)),
-     SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes.highHalf)))
-}
-
-/// Elements `0..<16` as Float, from 16 signed bytes.
-@inline(__always)
-func floats(_ bytes: SIMD16<Int8>) -> (SIMD8<Float>, SIMD8<Float>) {
-    (SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes.lowHalf)),
-     SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes.highHalf)))
+func highBitRuns(_ qh: UInt32) -> DecodedSingle {
+    let pair = highBitRuns(qh, qh)
+    return DecodedSingle(r0: pair.r0.lowHalf, r1: pair.r1.lowHalf, r2: pair.r2.lowHalf, r3: pair.r3.lowHalf)
 }
 
 /// Stores 8 floats at `pointer + index` (no alignment needed).
@@ -134,15 +117,8 @@ func store(_ v: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>, _ index: I
     UnsafeMutableRawPointer(pointer + index).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
-/// The two fp16 values at `pointer` (e.g. Q4_1's d and m) as floats.
-@inline(__always)
-func halfPair(_ pointer: UnsafeRawPointer) -> (Float, Float) {
-    let bits = pointer.loadUnaligned(as: UInt32.self)
-    return (Half.toFloat(UInt16(truncatingIfNeeded: bits)), Half.toFloat(UInt16(truncatingIfNeeded: bits >> 16)))
-}
-
-/// The fp16 value at `pointer + byteOffset` as a float.
+/// The fp16 value at `pointer + byteOffset` as a float (one `vcvtph2ps` with F16C).
 @inline(__always)
 func half(_ pointer: UnsafeRawPointer, _ byteOffset: Int = 0) -> Float {
-    Half.toFloat(pointer.loadUnaligned(fromByteOffset: byteOffset, as: UInt16.self))
+    Float(Float16(bitPattern: pointer.loadUnaligned(fromByteOffset: byteOffset, as: UInt16.self)))
 }

@@ -47,7 +47,7 @@ struct SpecialTokenDetection {
     ///   - eom: the file's EOM id, if any; otherwise found by text.
     ///   - attributes: [vocab] token attributes; tokens found by text become control tokens.
     init(
-        texts: [String], tokenIDs: [String: Int32], eos: Int32?, eot: Int32?, eom: Int32?,
+        texts: [String], tokenIDs: TokenTable, eos: Int32?, eot: Int32?, eom: Int32?,
         attributes: inout [TokenAttributes]
     ) {
         func find(_ candidates: [String]) -> Int32? {

@@ -22,8 +22,8 @@ package struct Tokenizer: Sendable {
     let texts: [String]
     /// [vocab] llama.cpp's attributes of each token.
     let attributes: [TokenAttributes]
-    /// Text → id of every token.
-    let tokenIDs: [String: Int32]
+    /// Text → id of every token (by exact bytes).
+    let tokenIDs: TokenTable
     /// The encoder that runs between special tokens.
     let encoder: Encoder
     /// Control, user-defined and unknown tokens, longest text first (ties: lower id first), with their bytes.
@@ -77,11 +77,13 @@ package struct Tokenizer: Sendable {
         }
 
         var texts = metadata.tokens
-        var tokenIDs: [String: Int32] = [:]
+        var tokenIDs = TokenTable()
         tokenIDs.reserveCapacity(count)
         for i in 0..<count {
-            if texts[i].isEmpty { texts[i] = "[EMPTY_\(i)]" }  // llama.cpp renames empty tokens
-            if let first = tokenIDs.updateValue(Int32(i), forKey: texts[i]) {
+            // llama.cpp reads GGUF strings as C strings (a NUL ends them) and renames empty tokens.
+            if let nul = texts[i].utf8.firstIndex(of: 0) { texts[i] = String(texts[i][..<nul]) }
+            if texts[i].isEmpty { texts[i] = "[EMPTY_\(i)]" }
+            if let first = tokenIDs.insert(ArraySlice(texts[i].utf8), id: Int32(i)) {
                 throw .duplicateToken(text: texts[i], firstID: Int(first), secondID: i)
             }
         }

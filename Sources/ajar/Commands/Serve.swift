@@ -37,6 +37,9 @@ extension Ajar {
                 let reasons = disabled.map { "\($0.name) (\($0.reason))" }.joined(separator: ", ")
                 logger.notice("providers disabled: \(reasons)")
             }
+            for (deployment, reason) in gateway.localFailures.sorted(by: { $0.key < $1.key }) {
+                logger.error("local model unavailable: \(deployment): \(reason)")
+            }
             let host = host ?? loaded.server.host
             let port = port ?? loaded.server.port
             let app = buildApplication(gateway: gateway, host: host, port: port, logger: logger) { bound in

@@ -1,0 +1,184 @@
+/// Matrix products of a weight tensor with activations, for any supported weight type.
+///
+/// A weight `W` is a GGUF tensor of shape `[cols, rows]` (`shape[0]` = row length): the linear
+/// layer `y = W·x`. Activations are quantised once per call into `QuantizedActivations` (the
+/// format the weight type needs, as llama.cpp's `vec_dot_type`), then rows are split across the
+/// pool's threads and each row is one integer-SIMD dot product. Nothing is allocated.
+///
+/// The checks at the top of each function (type supported, sizes) are the only ones; the loops
+/// below run on unchecked pointers and rely on them and on `GGUFFile`'s load-time validation of
+/// the tensor's byte range.
+package enum MatMul {
+    /// Rows per task: small enough to balance two threads on the 192-row K/V projections, large
+    /// enough that claiming a task (one atomic add) is noise.
+    static let rowsPerTask = 32
+    /// Rows whose weights stay in L1 while a group of 4 tokens' activations is reused across them
+    /// (batched product).
+    static let rowTile = 16
+
+    /// `y[rows] = W[rows][cols] · x[cols]`.
+    /// - Parameters:
+    ///   - weights: `[cols, rows]` tensor of a supported type.
+    ///   - x: `cols` floats.
+    ///   - y: at least `rows` floats; `y[r]` is overwritten.
+    ///   - scratch: Receives the quantised `x`; `maxColumns ≥ cols`.
+    ///   - pool: Threads to split the rows over.
+    /// - Throws: `KernelError` if the type is unsupported or a size does not match.
+    package static func matVec(_ weights: TensorView, _ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>,
+                               scratch: QuantizedActivations, pool: ThreadPool) throws(KernelError) {
+        try matMul(weights, x, tokens: 1, into: y, scratch: scratch, pool: pool)
+    }
+
+    /// `Y[n][rows] = X[n][cols] · Wᵀ` for a batch of `n` tokens (prefill): each weight row is read
+    /// once for all tokens, four tokens at a time.
+    /// - Parameters:
+    ///   - weights: `[cols, rows]` tensor of a supported type.
+    ///   - x: `[tokens][cols]` floats, row-major.
+    ///   - tokens: `n ≥ 1`, at most `scratch.maxTokens`.
+    ///   - y: at least `tokens × rows` floats, `y[t * rows + r]`.
+    ///   - scratch: Receives the quantised `X`.
+    ///   - pool: Threads to split the rows over.
+    /// - Throws: `KernelError` if the type is unsupported or a size does not match.
+    package static func matMul(_ weights: TensorView, _ x: UnsafeBufferPointer<Float>, tokens: Int,
+                               into y: UnsafeMutableBufferPointer<Float>, scratch: QuantizedActivations,
+                               pool: ThreadPool) throws(KernelError) {
+        let cols = weights.rowLength
+        guard tokens >= 1 else { throw .shapeMismatch(what: "token count", expected: 1, found: tokens) }
+        guard let xs = x.baseAddress, x.count >= tokens * cols else {
+            throw .shapeMismatch(what: "input length for \(weights.name)", expected: tokens * cols, found: x.count)
+        }
+        guard let format = activationFormat(of: weights.type) else {
+            throw .unsupportedType(weights.type, operation: "matrix product")
+        }
+        if format != .float32 {
+            try scratch.quantize(xs, columns: cols, tokens: tokens, format: format)
+        }
+        try multiply(weights, quantized: scratch, floats: xs, tokens: tokens, into: y, pool: pool)
+    }
+
+    /// `y = W·x` with `x` already quantised into `activations` (by `QuantizedActivations.quantize`
+    /// with `activationFormat(of: weights.type)`), so several matrices that read the same input —
+    /// Q, K and V; gate and up — share one quantisation.
+    /// - Throws: `KernelError` if the activations do not match the weight's type or shape.
+    package static func matVec(_ weights: TensorView, quantized activations: QuantizedActivations,
+                               into y: UnsafeMutableBufferPointer<Float>, pool: ThreadPool) throws(KernelError) {
+        guard let format = activationFormat(of: weights.type), format != .float32 else {
+            throw .unsupportedType(weights.type, operation: "matrix product with quantised activations")
+        }
+        guard activations.format == format, activations.columns == weights.rowLength else {
+            throw .shapeMismatch(what: "quantised activation columns for \(weights.name)", expected: weights.rowLength,
+                                 found: activations.format == format ? activations.columns : -1)
+        }
+        try multiply(weights, quantized: activations, floats: nil, tokens: activations.tokens, into: y, pool: pool)
+    }
+
+    /// The activation format a weight type's dot product needs, or `nil` if unsupported.
+    package static func activationFormat(of type: GGMLType) -> ActivationFormat? {
+        switch type {
+        case .f32, .f16, .bf16: .float32
+        case .q4_0: Q4_0.activationFormat
+        case .q4_1: Q4_1.activationFormat
+        case .q5_0: Q5_0.activationFormat
+        case .q5_1: Q5_1.activationFormat
+        case .q8_0: Q8_0.activationFormat
+        case .q4_K: Q4_K.activationFormat
+        case .q5_K: Q5_K.activationFormat
+        case .q6_K: Q6_K.activationFormat
+        default: nil
+        }
+    }
+
+    // MARK: - Dispatch
+
+    private static func multiply(_ weights: TensorView, quantized: QuantizedActivations, floats: UnsafePointer<Float>?,
+                                 tokens: Int, into y: UnsafeMutableBufferPointer<Float>, pool: ThreadPool) throws(KernelError) {
+        let rows = weights.rowCount
+        guard let ys = y.baseAddress, y.count >= tokens * rows else {
+            throw .shapeMismatch(what: "output length for \(weights.name)", expected: tokens * rows, found: y.count)
+        }
+        let shape = Shape(data: weights.data, rowBytes: weights.rowBytes, rows: rows, cols: weights.rowLength,
+                          blocks: weights.rowLength / weights.type.blockSize, tokens: tokens)
+        switch weights.type {
+        case .f32, .f16, .bf16:
+            guard let floats else { throw .unsupportedType(weights.type, operation: "quantised activations") }
+            runFloat(weights.type, shape, floats, ys, pool)
+        case .q4_0: run(Q4_0.self, shape, quantized.batch, ys, pool)
+        case .q4_1: run(Q4_1.self, shape, quantized.batch, ys, pool)
+        case .q5_0: run(Q5_0.self, shape, quantized.batch, ys, pool)
+        case .q5_1: run(Q5_1.self, shape, quantized.batch, ys, pool)
+        case .q8_0: run(Q8_0.self, shape, quantized.batch, ys, pool)
+        case .q4_K: run(Q4_K.self, shape, quantized.batch, ys, pool)
+        case .q5_K: run(Q5_K.self, shape, quantized.batch, ys, pool)
+        case .q6_K: run(Q6_K.self, shape, quantized.batch, ys, pool)
+        default: throw .unsupportedType(weights.type, operation: "matrix product")
+        }
+    }
+
+    /// What the loops need, as plain values (no ARC inside the parallel region).
+    struct Shape {
+        let data: UnsafeRawPointer
+        let rowBytes: Int
+        let rows: Int
+        let cols: Int
+        let blocks: Int
+        let tokens: Int
+    }
+
+    // MARK: - Loops
+
+    @inline(__always)
+    private static func run<F: QuantizedFormat>(_: F.Type, _ s: Shape, _ batch: QuantizedBatch,
+                                                _ y: UnsafeMutablePointer<Float>, _ pool: ThreadPool) {
+        let tasks = (s.rows + rowsPerTask - 1) / rowsPerTask
+        if s.tokens == 1 {
+            let activations = batch.row(0)
+            pool.run(tasks: tasks) { task in
+                let end = min(s.rows, (task + 1) * rowsPerTask)
+                for r in (task * rowsPerTask)..<end {
+                    y[r] = F.dot(s.data + r * s.rowBytes, activations, blocks: s.blocks)
+                }
+            }
+            return
+        }
+        pool.run(tasks: tasks) { task in
+            let end = min(s.rows, (task + 1) * rowsPerTask)
+            var tileStart = task * rowsPerTask
+            while tileStart < end {
+                let tileEnd = min(end, tileStart + rowTile)
+                var t = 0
+                while t + 4 <= s.tokens {
+                    for r in tileStart..<tileEnd {
+                        let v = F.dot4(s.data + r * s.rowBytes, batch, token: t, blocks: s.blocks)
+                        y[t * s.rows + r] = v[0]
+                        y[(t + 1) * s.rows + r] = v[1]
+                        y[(t + 2) * s.rows + r] = v[2]
+                        y[(t + 3) * s.rows + r] = v[3]
+                    }
+                    t += 4
+                }
+                while t < s.tokens {
+                    let activations = batch.row(t)
+                    for r in tileStart..<tileEnd {
+                        y[t * s.rows + r] = F.dot(s.data + r * s.rowBytes, activations, blocks: s.blocks)
+                    }
+                    t += 1
+                }
+                tileStart = tileEnd
+            }
+        }
+    }
+
+    private static func runFloat(_ type: GGMLType, _ s: Shape, _ x: UnsafePointer<Float>,
+                                 _ y: UnsafeMutablePointer<Float>, _ pool: ThreadPool) {
+        let tasks = (s.rows + rowsPerTask - 1) / rowsPerTask
+        pool.run(tasks: tasks) { task in
+            let end = min(s.rows, (task + 1) * rowsPerTask)
+            for r in (task * rowsPerTask)..<end {
+                let row = s.data + r * s.rowBytes
+                for t in 0..<s.tokens {
+                    y[t * s.rows + r] = FloatFormats.dot(type, row, x + t * s.cols, count: s.cols)
+                }
+            }
+        }
+    }
+}
