@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "ajar", targets: ["ajar"]),
         .executable(name: "ajar-fake-vendors", targets: ["ajar-fake-vendors"]),
+        .executable(name: "ajar-bench-engine", targets: ["ajar-bench-engine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -88,6 +89,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Release-mode benchmark of the local engine (prefill and decode tokens/s, reference check).
+        .executableTarget(
+            name: "ajar-bench-engine",
+            dependencies: ["AjarInference"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

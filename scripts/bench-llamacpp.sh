@@ -7,8 +7,8 @@
 #
 # Needs a venv with llama-cpp-python (default /tmp/llama-venv, outside the repository; override
 # with LLAMA_VENV). If it is missing this script creates it: NOTE that `pip install
-# llama-cpp-python` compiles llama.cpp for this CPU, which takes about 5-10 minutes (longer) on
-# 2 cores and needs cmake and a C/C++ compiler (`apt-get install -y cmake build-essential`).
+# llama-cpp-python` compiles llama.cpp for this CPU, which takes about 5-10 minutes on 2 idle
+# cores (~35 on a busy machine) and needs cmake and a C/C++ compiler (`apt-get install -y cmake build-essential`).
 # The bench script is looked up in AJAR_BENCH_DIR, else ../shared/bench/local or
 # /work/shared/bench/local.
 set -euo pipefail
@@ -34,8 +34,8 @@ fi
 if ! "$VENV/bin/python" -c "import llama_cpp, numpy" 2>/dev/null; then
     echo "bench-llamacpp: creating $VENV with llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION" >&2
     echo "bench-llamacpp: this compiles llama.cpp for this CPU: about 5-10 minutes on 2 cores" >&2
-    if ! command -v c++ >/dev/null; then
-        echo "bench-llamacpp: no C++ compiler; run: apt-get update && apt-get install -y cmake build-essential" >&2
+    if ! command -v c++ >/dev/null || ! command -v cmake >/dev/null; then
+        echo "bench-llamacpp: needs cmake and a C++ compiler; run: apt-get update && apt-get install -y cmake build-essential" >&2
         exit 1
     fi
     python3 -m venv "$VENV"

@@ -5,17 +5,18 @@ Writes, under Tests/AjarInferenceTests/Fixtures/llama/:
 
   meta.json        versions, llama.cpp system info, model SHA-256, settings, the GGUF chat
                    template, the near-tie list (top-1/top-2 logit margin < 0.5), the .bin index,
-                   and a few observations (BOS handling, batch-vs-sequential prompt eval drift).
+                   and checks: create_chat_completion vs the manual loop, llama.cpp against itself
+                   under other settings (prompt one token at a time, flash attention, f32 KV cache).
   tokenize.json    llama.cpp token ids for a set of texts (tokenize(add_bos=False, special=True)).
   greedy.json      greedy (argmax) decoding, 64 steps, per prompt, with per-step logit statistics.
-  logits_<id>.f32  full logit rows (float32, little-endian, row-major [steps, n_vocab]) for the
+  logits_<id>.bin  full logit rows (float32, little-endian, row-major [steps, n_vocab]) for the
                    first steps of two prompts (step 0 = the distribution after the prompt).
 
-The full schema is in meta.json["schema"] (and in the report that came with this script).
+The schema is described in meta.json["schema"] and meta.json["bins"].
 
 Environment (a venv outside the repository; `pip install` compiles llama.cpp for this CPU, about
-5-10 minutes on 2 cores; needs cmake and a C/C++ compiler, `apt-get install -y cmake
-build-essential` if missing):
+5-10 minutes on 2 idle cores, ~35 minutes on a busy machine; needs cmake and a C/C++ compiler:
+`apt-get update && apt-get install -y cmake build-essential` if missing):
 
     python3 -m venv /tmp/llama-venv
     CMAKE_BUILD_PARALLEL_LEVEL=2 /tmp/llama-venv/bin/pip install llama-cpp-python==0.3.36 numpy jinja2
@@ -50,7 +51,7 @@ SETTINGS = dict(n_ctx=2048, n_batch=512, n_ubatch=512, n_threads=2, n_threads_ba
 GREEDY_STEPS = 64
 TOP_K = 40
 NEAR_TIE = 0.5
-FULL_LOGIT_STEPS = 4  # rows stored in each logits_<id>.f32
+FULL_LOGIT_STEPS = 4  # rows stored in each logits_<id>.bin
 
 SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 
@@ -221,6 +222,9 @@ def main():
     if not os.path.exists(args.model):
         sys.exit("model not found: %s (run scripts/fetch-models)" % args.model)
     os.makedirs(args.out, exist_ok=True)
+    for f in os.listdir(args.out):  # stale full-logit files from an earlier run
+        if f.startswith("logits_") and (f.endswith(".bin") or f.endswith(".f32")):
+            os.remove(os.path.join(args.out, f))
 
     llm = Llama(model_path=args.model, **SETTINGS)
     n_vocab = llm.n_vocab()
@@ -271,7 +275,7 @@ def main():
                                   "top2_pieces": [piece(llm, s["top"][0][0]), piece(llm, s["top"][1][0])],
                                   "after_eos": eos_step is not None and i > eos_step})
         if pid in FULL_LOGIT_PROMPTS:
-            fname = "logits_%s.f32" % pid
+            fname = "logits_%s.bin" % pid
             arr = np.stack(rows).astype("<f4")
             arr.tofile(os.path.join(args.out, fname))
             bins.append({"file": fname, "prompt": pid, "dtype": "float32", "byte_order": "little",
@@ -303,7 +307,7 @@ def main():
 
     # ------------------------------------------------------------ same-process checks
     ptoks = greedy_out[0]["prompt_ids"]
-    ref_row = np.fromfile(os.path.join(args.out, "logits_%s.f32" % greedy_out[0]["id"]), dtype="<f4", count=n_vocab)
+    ref_row = np.fromfile(os.path.join(args.out, "logits_%s.bin" % greedy_out[0]["id"]), dtype="<f4", count=n_vocab)
     llm.reset(); llm.eval(ptoks); again = last_logits(llm)
     checks = {"prompt": greedy_out[0]["id"],
               "re_eval_bitwise_identical": bool(np.array_equal(again, ref_row))}
@@ -324,7 +328,7 @@ def main():
             div = next((i for i, (a, b) in enumerate(zip(gen, e["generated_ids"])) if a != b), None)
             ent.setdefault("first_divergent_step", {})[e["id"]] = div
             if e["id"] == greedy_out[0]["id"]:
-                ref = np.fromfile(os.path.join(args.out, "logits_%s.f32" % e["id"]), dtype="<f4",
+                ref = np.fromfile(os.path.join(args.out, "logits_%s.bin" % e["id"]), dtype="<f4",
                                   count=n_vocab).astype(np.float64)
                 got = rows[0].astype(np.float64)
                 lr, lg_ = ref - np.logaddexp.reduce(ref), got - np.logaddexp.reduce(got)
@@ -414,7 +418,7 @@ def main():
                 "steps[k]": "stats of the logits after prompt_ids + generated_ids[:k]: argmax (= generated_ids[k]), margin = top1 - top2 logit, mean and logsumexp over all n_vocab logits (float64), top = [[id, logit], ...] top_k_stored pairs by descending logit (ties lower id first)",
                 "logit units": "raw llama.cpp output logits (natural-log scale, pre-softmax); logits are float32 values written as the shortest decimal that round-trips to float32; mean/logsumexp are float64; log-prob of id = logit - logsumexp",
             },
-            "logits_<prompt>.f32": "raw float32 little-endian, no header, row-major [rows, n_vocab]; see bins[]",
+            "logits_<prompt>.bin": "raw float32 little-endian, no header, row-major [rows, n_vocab]; see bins[]",
             "tokenize.json": "texts[]: id, text, ids, pieces, ids_special_false, ids_add_bos_true, detokenize_roundtrip",
         },
     }

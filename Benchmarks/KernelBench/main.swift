@@ -100,7 +100,7 @@ do {
 // MARK: - Matrix products
 
 /// Synthetic Q4_1 / Q8_0 matrices with sane scales, for when the model is absent.
-func syntheticMatrix(_ type: GGMLType, rows: Int, cols: Int) -> TensorView {
+func syntheticMatrix(_ type: GGMLType, rows: Int, cols: Int) -> TensorView? {
     let bytes = rows * cols / type.blockSize * type.blockBytes
     let data = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
     var state: UInt64 = 88172645463325252
@@ -112,7 +112,7 @@ func syntheticMatrix(_ type: GGMLType, rows: Int, cols: Int) -> TensorView {
         data.storeBytes(of: Half.fromFloat(0.01), toByteOffset: b * type.blockBytes, as: UInt16.self)
         if type == .q4_1 { data.storeBytes(of: Half.fromFloat(-0.05), toByteOffset: b * type.blockBytes + 2, as: UInt16.self) }
     }
-    return TensorView(name: "synthetic", type: type, shape: [cols, rows], data: data)!  // shape valid by construction
+    return TensorView(name: "synthetic", type: type, shape: [cols, rows], data: data)
 }
 
 let file = try? GGUFFile(path: modelPath, populate: true)
@@ -122,10 +122,13 @@ func layerTensors(_ suffix: String, rows: Int, cols: Int) -> [TensorView] {
     if let file {
         return (0..<layers).compactMap { file.tensor("blk.\($0).\(suffix)") }
     }
-    let one = syntheticMatrix(.q4_1, rows: rows, cols: cols)
+    guard let one = syntheticMatrix(.q4_1, rows: rows, cols: cols) else { return [] }
     return Array(repeating: one, count: layers)
 }
-let head = file?.tensor("token_embd.weight") ?? syntheticMatrix(.q8_0, rows: 49152, cols: 576)
+guard let head = file?.tensor("token_embd.weight") ?? syntheticMatrix(.q8_0, rows: 49152, cols: 576) else {
+    print("cannot build the head matrix")
+    exit(1)
+}
 
 let scratch = QuantizedActivations(maxColumns: 1536, maxTokens: 256)
 let x = (0..<(256 * 1536)).map { Float(sin(Double($0) * 0.37)) }
@@ -186,6 +189,29 @@ for (label, p) in [("1 thread:", single), ("\(threadCount) threads:", pool)] {
     try benchMatVec("matVec", wGate, pool: p)
     try benchMatVec("matVec", wDown, pool: p)
     try benchMatVec("matVec head", [head], pool: p)
+}
+
+// The same Q4_1 kernel split over threads by DispatchQueue.concurrentPerform instead of the pool.
+if let w = wq.first {
+    let activations = QuantizedActivations(maxColumns: 576)
+    try x.withUnsafeBufferPointer { try activations.quantize($0.baseAddress.unsafelyUnwrapped, columns: 576, tokens: 1, format: .q8_1) }
+    let activationRow = activations.row(0)
+    let data = w.data, rowBytes = w.rowBytes, rows = w.rowCount
+    let out = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+    let viaPool = measure(iterations: 2000) {
+        pool.run(tasks: threadCount) { part in
+            for r in (rows * part / threadCount)..<(rows * (part + 1) / threadCount) { out[r] = Q4_1.dot(data + r * rowBytes, activationRow, blocks: 18) }
+        }
+    }
+    let viaDispatch = measure(iterations: 2000) {
+        DispatchQueue.concurrentPerform(iterations: threadCount) { part in
+            for r in (rows * part / threadCount)..<(rows * (part + 1) / threadCount) { out[r] = Q4_1.dot(data + r * rowBytes, activationRow, blocks: 18) }
+        }
+    }
+    row("576×576 Q4_1 rows over ThreadPool", viaPool, bytes: w.byteCount)
+    row("576×576 Q4_1 rows over concurrentPerform", viaDispatch, bytes: w.byteCount)
+    out.deallocate()
+    withExtendedLifetime(activations) {}
 }
 
 // MARK: - One token's worth of matrix-vector products

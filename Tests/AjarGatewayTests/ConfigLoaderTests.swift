@@ -97,13 +97,36 @@ import Testing
     func repositoryConfigLoads() throws {
         let config = try ConfigLoader.load(path: Self.repoConfigPath, environment: Self.allKeys)
         #expect(config.server.maxBody == 16_777_216)
-        #expect(config.providers.map(\.name) == ["openai", "anthropic", "gemini"])
-        #expect(config.models.first?.alias == "fast")
-        #expect(config.models.first?.deployments.count == 3)
+        #expect(Array(config.providers.map(\.name).prefix(3)) == ["openai", "anthropic", "gemini"])
+        #expect(config.providers.prefix(3).allSatisfy { $0.isEnabled })
+        let fast = try #require(config.models.first { $0.alias == "fast" })
+        #expect(
+            fast.deployments.map(\.id) == [
+                "openai/gpt-4o-mini", "anthropic/claude-3-5-haiku-latest", "gemini/gemini-2.0-flash",
+            ])
         #expect(config.retry.attempts == 2 && config.retry.initialBackoff == 0.25 && config.retry.maxBackoff == 8)
         #expect(config.retry.maxRetryAfter == 30)
         #expect(config.circuitBreaker.failureThreshold == 5 && config.circuitBreaker.cooldown == 30)
         #expect(config.logging.level == "info" && config.logging.format == .text)
+        // Relative model paths resolve against the file's directory.
+        let directory = (Self.repoConfigPath as NSString).deletingLastPathComponent
+        #expect(config.directory == directory)
+        #expect(config.resolvePath("models/a.gguf") == directory + "/models/a.gguf")
+        #expect(config.resolvePath("/abs/a.gguf") == "/abs/a.gguf")
+    }
+
+    @Test("a local provider reads its engine keys and needs no URL")
+    func localProvider() throws {
+        let text = "providers:\n  local:\n    type: local\n    threads: 4\n    context_length: 2048\n    max_queue: 0\n"
+        let local = try #require(try ConfigLoader.parse(text, environment: [:]).provider(named: "local"))
+        #expect(local.kind == .local && local.isEnabled)
+        #expect(local.threads == 4 && local.contextLength == 2048 && local.maxQueue == 0)
+        let defaults = try #require(
+            try ConfigLoader.parse("providers:\n  l:\n    type: local\n", environment: [:]).provider(named: "l"))
+        #expect(defaults.threads == nil && defaults.contextLength == 4096 && defaults.maxQueue == 16)
+        let error = Self.parseError("providers:\n  l:\n    type: local\n    threads: 0\n")
+        #expect(error?.path == "providers.l.threads")
+        #expect(error?.line == 4)
     }
 
     @Test(
@@ -223,53 +246,6 @@ import Testing
         #expect(config.retry.maxBackoff == 3 && config.retry.maxRetryAfter == 12)
         #expect(config.circuitBreaker.failureThreshold == 7 && config.circuitBreaker.cooldown == 1.5)
         #expect(config.logging.level == "debug" && config.logging.format == .json)
-    }
-
-    // MARK: - Environment
-
-    @Test("${VAR:-default} uses the variable when set and non-empty, else the default")
-    func defaultValues() throws {
-        let text =
-            "providers:\n  openai:\n    type: openai\n    base_url: ${OPENAI_BASE_URL:-https://api.openai.com/v1}\n"
-        let unset = try ConfigLoader.parse(text, environment: [:])
-        #expect(unset.provider(named: "openai")?.baseURL == "https://api.openai.com/v1")
-        let set = try ConfigLoader.parse(text, environment: ["OPENAI_BASE_URL": "http://proxy:8080/v1"])
-        #expect(set.provider(named: "openai")?.baseURL == "http://proxy:8080/v1")
-        let empty = try ConfigLoader.parse(text, environment: ["OPENAI_BASE_URL": ""])
-        #expect(empty.provider(named: "openai")?.baseURL == "https://api.openai.com/v1")
-    }
-
-    static let expansions: [(String, [String: String], String, [String])] = [
-        ("plain", [:], "plain", []),
-        ("${A}", ["A": "x"], "x", []),
-        ("pre-${A}-post", ["A": "x"], "pre-x-post", []),
-        ("${A:-d}", [:], "d", []),
-        ("${A:-d}", ["A": ""], "d", []),
-        ("${A:-}", [:], "", []),
-        ("${A:-a:-b}", [:], "a:-b", []),
-        ("${A}", [:], "", ["A"]),
-        ("${A}${B}", ["B": "b"], "b", ["A"]),
-        ("$$", [:], "$", []),
-        ("$${A}", ["A": "x"], "${A}", []),
-        ("cost $5", [:], "cost $5", []),
-        ("${A", ["A": "x"], "${A", []),
-        ("$", [:], "$", []),
-    ]
-
-    @Test("expands ${NAME}, ${NAME:-default} and $$, reporting unset names", arguments: expansions)
-    func expander(text: String, environment: [String: String], expected: String, missing: [String]) {
-        var unset: [String] = []
-        #expect(EnvironmentExpander.expand(text, environment: environment) { unset.append($0) } == expected)
-        #expect(unset == missing)
-    }
-
-    @Test("an unset variable outside api_key is an error naming it, the key path and the line")
-    func unsetElsewhere() {
-        let text = "providers:\n  openai:\n    type: openai\n    base_url: ${BASE}\n"
-        let error = Self.parseError(text, environment: [:])
-        #expect(error?.path == "providers.openai.base_url")
-        #expect(error?.line == 4)
-        #expect(error?.message == "environment variable BASE is not set")
     }
 
     // MARK: - Errors
@@ -396,6 +372,20 @@ import Testing
         #expect(error?.line != nil, "\(String(describing: error))")
     }
 
+    @Test("a YAML error never echoes the file's text, so a literal key cannot leak into the log")
+    func yamlErrorsDoNotEchoKeys() {
+        let texts = [
+            "providers:\n  openai:\n    type: openai\n    api_key: sk-literal-SECRET-999\n    type: openai\n",
+            "providers:\n  openai:\n    api_key: sk-literal-SECRET-999\n    type: [openai\n",
+            "providers:\n  openai:\n    type: openai\n    api_key: sk-literal-SECRET-999\u{1}\n",
+        ]
+        for text in texts {
+            let error = Self.parseError(text, environment: [:])
+            #expect(error != nil)
+            #expect(error?.description.contains("SECRET") == false, "\(String(describing: error))")
+        }
+    }
+
     @Test("a document that is not a mapping is refused")
     func notAMapping() {
         let error = Self.parseError("hello\n")
@@ -457,28 +447,5 @@ import Testing
         let unreadable = #expect(throws: ConfigError.self) { try ConfigLoader.load(path: missing, environment: [:]) }
         #expect(unreadable?.file == missing)
         #expect(unreadable?.message.hasPrefix("cannot read the file") == true)
-    }
-
-    // MARK: - Sizes
-
-    static let sizes: [(String, Int)] = [
-        ("16MiB", 16_777_216),
-        ("1048576", 1_048_576),
-        ("512KiB", 524_288),
-        ("1GiB", 1_073_741_824),
-        ("1GB", 1_000_000_000),
-        ("5MB", 5_000_000),
-        ("64KB", 64_000),
-        ("2M", 2_097_152),
-        ("4K", 4096),
-        ("2048B", 2048),
-        ("1.5MiB", 1_572_864),
-        ("16 MiB", 16_777_216),
-    ]
-
-    @Test("max_body reads sizes with and without units", arguments: sizes)
-    func maxBody(text: String, bytes: Int) throws {
-        let config = try ConfigLoader.parse("server:\n  max_body: \(text)\n", environment: [:])
-        #expect(config.server.maxBody == bytes)
     }
 }

@@ -94,7 +94,7 @@ import Testing
     @Test("malformed templates are syntax errors with line and column", arguments: [
         ("{{ 'unclosed' ", ChatTemplateError.syntax(message: "unclosed '{{'", line: 1, column: 1)),
         ("ok\n  {% if true %}x", .syntax(message: "missing '{% endif %}'", line: 2, column: 3)),
-        ("{% endfor %}", .syntax(message: "unexpected 'endfor'", line: 1, column: 1)),
+        ("{% endfor %}", .syntax(message: "unexpected statement 'endfor'", line: 1, column: 1)),
         ("{% for x in %}{% endfor %}", .syntax(message: "expected an expression, found the end of the tag", line: 1, column: 1)),
         ("{{ 'a' + }}", .syntax(message: "expected an expression, found the end of the tag", line: 1, column: 1)),
         ("{{ 1 2 }}", .syntax(message: "expected the end of the tag, found 2", line: 1, column: 6)),
@@ -113,7 +113,7 @@ import Testing
         ("{{ 1 is sameish 1 }}", .unsupported(construct: "test 'sameish'", line: 1, column: 6)),
         ("{{ strftime_now('%Y') }}", .unsupported(construct: "function 'strftime_now'", line: 1, column: 4)),
         ("{{ 'a %s' % 'b' }}", .unsupported(construct: "string formatting with '%'", line: 1, column: 11)),
-        ("{{ [1].append(2) }}", .unsupported(construct: "method 'append' on list", line: 1, column: 14)),
+        ("{{ [1].append(2) }}", .unsupported(construct: "method 'append' on list", line: 1, column: 7)),
         ("{% for x in xs recursive %}{% endfor %}", .unsupported(construct: "recursive for loops", line: 1, column: 1)),
     ] as [(String, ChatTemplateError)])
     func unsupportedConstructs(_ source: String, _ expected: ChatTemplateError) {
@@ -145,6 +145,15 @@ import Testing
         #expect(throws: ChatTemplateError.limitExceeded(message: "integer overflow", line: 1, column: 6)) {
             try Self.render("{{ 2 ** 100 }}")
         }
+        let nestedBlocks = String(repeating: "{% if true %}", count: 100) + String(repeating: "{% endif %}", count: 100)
+        #expect(throws: ChatTemplateError.limitExceeded(message: "blocks nested deeper than 64", line: 1, column: 833)) {
+            try ChatTemplate(source: nestedBlocks)
+        }
+        let growing = "{% set ns = namespace(x=[]) %}{% for i in range(1000) %}{% set ns.x = [ns.x] %}{% endfor %}"
+        #expect(throws: ChatTemplateError.self) { try Self.render(growing) }
+        let smallest = "(-9223372036854775807 - 1)"
+        #expect(throws: ChatTemplateError.self) { try Self.render("{{ range(0, \(smallest), -1) | length }}") }
+        #expect(try Self.render("{{ \(smallest) is divisibleby -1 }} {{ \(smallest) // 2 }}") == "True -4611686018427387904")
     }
 
     @Test("extra variables are visible and tools defaults to none, as in transformers")

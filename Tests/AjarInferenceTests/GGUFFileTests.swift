@@ -5,7 +5,7 @@ import Testing
 
 /// Where the default model is (`scripts/fetch-models` puts it there); tests that need it are
 /// enabled only when it exists.
-enum TestModel {
+enum DefaultModelFixture {
     static let path: String = {
         if let override = ProcessInfo.processInfo.environment["AJAR_TEST_MODEL"] { return override }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -29,9 +29,9 @@ enum QuantFixtures {
     }
 }
 
-@Suite(.enabled(if: TestModel.isAvailable, "needs models/SmolLM2-135M-Instruct.Q4_1.gguf (scripts/fetch-models)"))
+@Suite(.enabled(if: DefaultModelFixture.isAvailable, "needs models/SmolLM2-135M-Instruct.Q4_1.gguf (scripts/fetch-models)"))
 struct GGUFFileTests {
-    func model() throws -> GGUFFile { try #require(TestModel.file) }
+    func model() throws -> GGUFFile { try #require(DefaultModelFixture.file) }
 
     @Test("the default model parses: version 3, 272 tensors of the expected types")
     func header() throws {

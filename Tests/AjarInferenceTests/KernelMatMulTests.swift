@@ -28,7 +28,7 @@ import Testing
     static let pools = [ThreadPool(threadCount: 1), ThreadPool(threadCount: 2), ThreadPool(threadCount: 3)]
 
     static func random(_ count: Int, seed: UInt64) -> [Float] {
-        var rng = SplitMix64(seed: seed)
+        var rng = KernelTestRandom(seed: seed)
         return (0..<count).map { _ in Float.random(in: -1...1, using: &rng) }
     }
 
@@ -144,9 +144,9 @@ import Testing
         }
     }
 
-    @Test("the model's first Q projection matches a float reference on a real input", .enabled(if: TestModel.isAvailable))
+    @Test("the model's first Q projection matches a float reference on a real input", .enabled(if: DefaultModelFixture.isAvailable))
     func modelMatVec() throws {
-        let file = try #require(TestModel.file)
+        let file = try #require(DefaultModelFixture.file)
         let wq = try file.requireTensor("blk.0.attn_q.weight", shape: [576, 576], types: [.q4_1])
         let x = Self.random(576, seed: 21)
         var y = [Float](repeating: 0, count: 576)

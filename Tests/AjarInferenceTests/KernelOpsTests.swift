@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct KernelOpsTests {
     static func random(_ count: Int, seed: UInt64, range: ClosedRange<Float> = -3...3) -> [Float] {
-        var rng = SplitMix64(seed: seed)
+        var rng = KernelTestRandom(seed: seed)
         return (0..<count).map { _ in Float.random(in: range, using: &rng) }
     }
 

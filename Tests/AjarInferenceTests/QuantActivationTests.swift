@@ -5,7 +5,7 @@ import Testing
 @Suite struct QuantActivationTests {
     /// Inputs with exact ties (x·id = k + 0.5), zeros, an all-zero block and large magnitudes.
     static func inputs(count: Int, seed: UInt64) -> [Float] {
-        var rng = SplitMix64(seed: seed)
+        var rng = KernelTestRandom(seed: seed)
         var x = (0..<count).map { _ in Float.random(in: -3...3, using: &rng) }
         for i in stride(from: 0, to: min(count, 32), by: 1) { x[i] = 0 }  // block of zeros: d = 0
         if count >= 64 {
@@ -33,6 +33,7 @@ import Testing
         for b in 0..<blocks {
             #expect(fast.scales[b].bitPattern == reference.scales[b].bitPattern, "scale \(b)")
             #expect(fast.sums[b].bitPattern == reference.sums[b].bitPattern, "sum \(b)")
+            for lane in 0..<4 { #expect(reference.pairScales[(b / 2) * 8 + (b % 2) * 4 + lane] == reference.scales[b]) }
         }
         // Semantics: |q| ≤ 127, ties round away from zero, the zero block has d = 0.
         #expect(reference.scales[0] == 0)
@@ -108,7 +109,7 @@ import Testing
 
     @Test("SIMD round-half-away-from-zero equals roundf on ties, near-ties and random values")
     func roundingHelper() {
-        var rng = SplitMix64(seed: 5)
+        var rng = KernelTestRandom(seed: 5)
         var values: [Float] = [0.5, -0.5, 1.5, -1.5, 2.5, 0.49999997, -0.49999997, 126.5, -126.5, 127.49999, 0, -0.0, 1e-30]
         for k in -200...200 { values.append(Float(k) + 0.5); values.append((Float(k) + 0.5).nextDown); values.append((Float(k) + 0.5).nextUp) }
         for _ in 0..<20_000 { values.append(Float.random(in: -130...130, using: &rng)) }
@@ -128,15 +129,16 @@ import Testing
     func capacity() {
         let activations = QuantizedActivations(maxColumns: 256, maxTokens: 2)
         let x = [Float](repeating: 1, count: 1024)
-        x.withUnsafeBufferPointer { p in
+        x.withUnsafeBufferPointer { buffer in
+            guard let p = buffer.baseAddress else { return }
             #expect(throws: KernelError.activationCapacity(columns: 512, tokens: 1, maxColumns: 256, maxTokens: 2)) {
-                try activations.quantize(p.baseAddress!, columns: 512, tokens: 1, format: .q8_1)
+                try activations.quantize(p, columns: 512, tokens: 1, format: .q8_1)
             }
             #expect(throws: KernelError.activationCapacity(columns: 256, tokens: 3, maxColumns: 256, maxTokens: 2)) {
-                try activations.quantize(p.baseAddress!, columns: 256, tokens: 3, format: .q8_1)
+                try activations.quantize(p, columns: 256, tokens: 3, format: .q8_1)
             }
             #expect(throws: KernelError.notBlockMultiple(what: "activation row", count: 96, blockSize: 256)) {
-                try activations.quantize(p.baseAddress!, columns: 96, tokens: 1, format: .q8_K)
+                try activations.quantize(p, columns: 96, tokens: 1, format: .q8_K)
             }
         }
     }

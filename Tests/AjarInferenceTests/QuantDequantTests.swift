@@ -2,8 +2,8 @@ import Testing
 
 @testable import AjarInference
 
-/// A small deterministic generator (SplitMix64) so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
+/// A small deterministic generator (KernelTestRandom) so failures reproduce.
+struct KernelTestRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -21,7 +21,7 @@ enum RandomBlocks {
     static let quantizedTypes: [GGMLType] = [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K]
 
     static func make(_ type: GGMLType, blocks: Int, seed: UInt64) -> [UInt8] {
-        var rng = SplitMix64(seed: seed)
+        var rng = KernelTestRandom(seed: seed)
         var bytes = (0..<(blocks * type.blockBytes)).map { _ in UInt8.random(in: 0...255, using: &rng) }
         func setHalf(_ offset: Int, signed: Bool) {
             var value = Float.random(in: 1e-4...0.1, using: &rng)
@@ -120,7 +120,7 @@ func bitsEqual(_ a: [Float], _ b: [Float]) -> Bool {
 
     @Test("float → half rounds to nearest even like Float16, including subnormals, overflow and NaN")
     func floatToHalf() {
-        var rng = SplitMix64(seed: 7)
+        var rng = KernelTestRandom(seed: 7)
         var values: [Float] = [0, -0, 1, -1, 65504, 65519.99, 65520, 1e-8, 5.96e-8, 2.98e-8, 2.99e-8, 6.1e-5, .infinity, -.infinity,
                                .nan, .greatestFiniteMagnitude, .leastNonzeroMagnitude, 0.1, 1.0009765625, 1.00048828125, 1.00146484375]
         for _ in 0..<100_000 { values.append(Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng))) }

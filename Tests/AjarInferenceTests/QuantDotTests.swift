@@ -22,7 +22,7 @@ import Testing
 
     /// Activations for `tokens` rows of `count` elements, quantised by the fast path.
     static func activations(_ format: ActivationFormat, count: Int, tokens: Int, seed: UInt64) throws -> (QuantizedActivations, [Float]) {
-        var rng = SplitMix64(seed: seed)
+        var rng = KernelTestRandom(seed: seed)
         let x = (0..<(count * tokens)).map { _ in Float.random(in: -2...2, using: &rng) }
         let buffer = QuantizedActivations(maxColumns: count, maxTokens: tokens)
         try x.withUnsafeBufferPointer { try buffer.quantize(try #require($0.baseAddress), columns: count, tokens: tokens, format: format) }
@@ -91,7 +91,7 @@ import Testing
             var w = [Float](repeating: 0, count: count)
             try dequantize(type, weights, count, into: &w, reference: true)
             // Activations with scale 1 and small integers, so every sum stays exact in a Float.
-            var rng = SplitMix64(seed: 12)
+            var rng = KernelTestRandom(seed: 12)
             let values = (0..<count).map { _ in Int16.random(in: -60...60, using: &rng) }
             let buffer = QuantizedActivations(maxColumns: count)
             let row = buffer.row(0)
@@ -100,6 +100,7 @@ import Testing
                 row.values[index] = values[i]
             }
             for b in 0..<(count / format.activationFormat.blockSize) { row.scales[b] = 1 }
+            for i in 0..<((count / 32 + 1) / 2 * 8) { row.pairScales[i] = 1 }
             for b in 0..<(count / 32) { row.sums[b] = Float(values[(32 * b)..<(32 * b + 32)].reduce(0) { $0 + Int($1) }) }
             for g in 0..<(count / 16) { row.groupSums[g] = values[(16 * g)..<(16 * g + 16)].reduce(0, +) }
             let expected = zip(w, values).reduce(Float(0)) { $0 + $1.0 * Float($1.1) }  // small integers: exact
@@ -117,7 +118,7 @@ import Testing
     func floatDots(type: GGMLType) throws {
         for count in [1, 7, 8, 17, 576] {
             let weights = RandomBlocks.make(type, blocks: count, seed: UInt64(count))
-            var rng = SplitMix64(seed: 3)
+            var rng = KernelTestRandom(seed: 3)
             let x = (0..<count).map { _ in Float.random(in: -1...1, using: &rng) }
             try weights.withUnsafeBytes { raw in
                 try x.withUnsafeBufferPointer { xs in

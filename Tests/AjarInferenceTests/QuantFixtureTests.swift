@@ -44,10 +44,10 @@ import Testing
         }
     }
 
-    @Test("real model rows dequantise to gguf-py's values", .enabled(if: TestModel.isAvailable),
+    @Test("real model rows dequantise to gguf-py's values", .enabled(if: DefaultModelFixture.isAvailable),
           arguments: [("blk.0.attn_q.weight", 7, "blk0_attn_q_row7"), ("token_embd.weight", 1000, "token_embd_row1000")])
     func modelRows(tensor: String, row: Int, label: String) throws {
-        let file = try #require(TestModel.file)
+        let file = try #require(DefaultModelFixture.file)
         let view = try #require(file.tensor(tensor))
         let expected = try QuantFixtures.floats("model.\(label).dequant.f32")
         var out = [Float](repeating: .nan, count: view.rowLength)

@@ -178,10 +178,17 @@ package enum ConfigLoader {
 
     // MARK: - YAML errors
 
+    // Yams' descriptions quote the offending lines, which may hold a literal key: only the problem
+    // and the line are ever shown.
     private static func yamlErrorLine(_ error: YamlError) -> Int? {
         switch error {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
             return mark.line
+        case .duplicatedKeysInMapping(_, let context):
+            return context.mark.line
+        case .reader(_, let offset, _, let yaml):
+            guard let offset else { return nil }
+            return yaml.utf8.prefix(offset).reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
         default:
             return nil
         }
@@ -191,8 +198,13 @@ package enum ConfigLoader {
         switch error {
         case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
             return problem
+        case .duplicatedKeysInMapping(let duplicates, _):
+            let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            return "duplicate key \(keys)"
+        case .reader(let problem, _, _, _):
+            return problem
         default:
-            return "\(error)"
+            return "the document could not be read"
         }
     }
 }

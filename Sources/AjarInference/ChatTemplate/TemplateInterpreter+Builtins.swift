@@ -39,7 +39,8 @@ extension TemplateInterpreter {
             let step = bounds.count > 2 ? bounds[2] : 1
             guard step != 0 else { throw typeError("range() step cannot be zero", at: offset) }
             let (span, overflow) = stop.subtractingReportingOverflow(start)
-            guard !overflow, span / step <= Self.maximumIterations else {
+            let (length, lengthOverflow) = span.dividedReportingOverflow(by: step)
+            guard !overflow, !lengthOverflow, length <= Self.maximumIterations else {
                 throw limit("range() longer than \(Self.maximumIterations)", at: offset)
             }
             return .array(stride(from: start, to: stop, by: step).map { .integer($0) })
@@ -144,7 +145,7 @@ extension TemplateInterpreter {
             let items = try iterate(value, at: offset)
             return (name == "first" ? items.first : items.last) ?? .undefined(name)
         case "reverse":
-            if case .string(let text) = value { return .string(String(text.reversed())) }
+            if case .string(let text) = value { return .string(String(String.UnicodeScalarView(text.unicodeScalars.reversed()))) }
             return .array(try iterate(value, at: offset).reversed())
         case "join":
             var separator = ""
@@ -272,12 +273,12 @@ extension TemplateInterpreter {
             }
         case "even", "odd":
             guard case .integer(let i) = value else { throw typeError("\(name) needs an integer", at: offset) }
-            return (i % 2 == 0) == (name == "even")
+            return (i & 1 == 0) == (name == "even")
         case "divisibleby":
             guard case .integer(let i) = value, case .integer(let n)? = argument, n != 0 else {
                 throw typeError("divisibleby needs integers", at: offset)
             }
-            return i % n == 0
+            return i.remainderReportingOverflow(dividingBy: n).partialValue == 0
         case "eq", "equalto", "==", "sameas": return value.pythonEquals(argument ?? .none)
         case "ne", "!=": return !value.pythonEquals(argument ?? .none)
         case "lt", "lessthan", "<": return try binary(.less, value, argument ?? .none, at: offset).isTruthy

@@ -11,11 +11,18 @@ struct TemplateInterpreter {
     var namespaces: [TemplateDictionary] = []
     private var output = ""
     private var iterations = 0
+    /// Container nodes visited by `checkNesting` in this render.
+    private var nestingWork = 0
 
     /// Loop iterations (and `range` length) allowed in one render.
     static let maximumIterations = 100_000
     /// Output (and string/list results) allowed in one render, in UTF-8 bytes or elements.
     static let maximumOutput = 8 << 20
+    /// How deeply lists and dicts stored by `set` may nest (deeper values could overflow the stack when
+    /// compared, printed or freed).
+    static let maximumNesting = 256
+    /// Container nodes `checkNesting` may visit in one render.
+    static let maximumNestingWork = 1_000_000
 
     private enum Flow { case normal, breakLoop, continueLoop }
 
@@ -60,12 +67,15 @@ struct TemplateInterpreter {
                 if flow != .normal { return flow }
             case .assign(let targets, let expression, let offset):
                 let value = try evaluate(expression)
+                try checkNesting(value, at: offset)
                 try bind(targets, to: value, at: offset)
             case .assignAttribute(let object, let attribute, let expression, let offset):
                 guard case .namespace(let id) = lookup(object) else {
                     throw typeError("cannot set attribute '\(attribute)' on '\(object)', which is not a namespace", at: offset)
                 }
-                namespaces[id][attribute] = try evaluate(expression)
+                let value = try evaluate(expression)
+                try checkNesting(value, at: offset)
+                namespaces[id][attribute] = value
             case .assignBlock(let name, let body):
                 let saved = output
                 output = ""
@@ -148,6 +158,31 @@ struct TemplateInterpreter {
         }
     }
 
+    /// Bounds the nesting of a value about to be stored. Only `set` can feed a value back into a later
+    /// expression (a loop body's own variables start afresh each iteration), so checking there bounds the
+    /// depth of every value a render can build.
+    private mutating func checkNesting(_ value: TemplateValue, at offset: Int) throws(ChatTemplateError) {
+        var pending: [(TemplateValue, Int)] = [(value, 1)]
+        while let (next, depth) = pending.popLast() {
+            let children: [TemplateValue]
+            switch next {
+            case .array(let values): children = values
+            case .dictionary(let dictionary): children = dictionary.keys.compactMap { dictionary[$0] }
+            default: continue
+            }
+            nestingWork += 1
+            guard depth <= Self.maximumNesting, nestingWork <= Self.maximumNestingWork else {
+                throw limit("lists or dicts nested deeper than \(Self.maximumNesting), or too large", at: offset)
+            }
+            for child in children {
+                switch child {
+                case .array, .dictionary: pending.append((child, depth + 1))
+                default: break
+                }
+            }
+        }
+    }
+
     private mutating func emit(_ text: String, at offset: Int) throws(ChatTemplateError) {
         output += text
         guard output.utf8.count <= Self.maximumOutput else {
@@ -199,9 +234,9 @@ struct TemplateInterpreter {
         case .call(let callee, let arguments):
             let function = try evaluate(callee)
             if case .variable(let name) = callee.kind, case .undefined = function {
-                throw unsupported("function '\(name)'", at: offset)
+                throw unsupported("function '\(name)'", at: callee.offset)
             }
-            return try call(function, try evaluateArguments(arguments), at: offset)
+            return try call(function, try evaluateArguments(arguments), at: callee.offset)
         case .filter(let base, let name, let arguments):
             return try applyFilter(name, to: try evaluate(base), try evaluateArguments(arguments), at: offset)
         case .test(let base, let name, let arguments, let negated):

@@ -7,6 +7,9 @@ struct TemplateParser {
     private let segments: [TemplateSegment]
     private let lexer: TemplateLexer
     private var index = 0
+    /// Open blocks (`if`, `for`, `set` … `endset`), bounded so a hostile template cannot overflow the stack.
+    private var depth = 0
+    private static let maximumDepth = 64
 
     /// Statements this subset does not implement, reported as unsupported rather than as syntax errors.
     private static let unsupportedStatements: Set<String> = [
@@ -38,6 +41,17 @@ struct TemplateParser {
         [TemplateNode], Terminator?
     ) {
         var nodes = [TemplateNode]()
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else {
+            var offset = 0
+            if index > 0, index <= segments.count, case .statement(_, let start) = segments[index - 1] {
+                offset = start
+            }
+            let location = lexer.location(offset)
+            throw .limitExceeded(
+                message: "blocks nested deeper than \(Self.maximumDepth)", line: location.line, column: location.column)
+        }
         while index < segments.count {
             let segment = segments[index]
             index += 1

@@ -55,7 +55,7 @@ package indirect enum TemplateValue: Sendable, Equatable {
     func pythonEquals(_ other: TemplateValue) -> Bool {
         switch (self, other) {
         case (.undefined, .undefined), (.none, .none): return true
-        case (.string(let a), .string(let b)): return a == b
+        case (.string(let a), .string(let b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
         case (.array(let a), .array(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.pythonEquals($1) }
         case (.dictionary(let a), .dictionary(let b)):

@@ -51,7 +51,7 @@ package enum MatMul {
             throw .unsupportedType(weights.type, operation: "matrix product")
         }
         if format != .float32 {
-            try scratch.quantize(xs, columns: cols, tokens: tokens, format: format)
+            try scratch.quantize(xs, columns: cols, tokens: tokens, format: format, pool: pool)
         }
         try multiply(weights, quantized: scratch, floats: xs, tokens: tokens, into: y, pool: pool)
     }

@@ -67,33 +67,47 @@ extension Block32Format {
 
     /// Dot products of one weight row with `tokens` (1…4) activation rows at once. Each weight
     /// pair is decoded once; per token the integer sums are scaled by `d·d_a` per block (lanes 0…3
-    /// and 4…7) and accumulated in float lanes, the minimums `m·s_a` in a two-lane accumulator;
-    /// horizontal sums happen once per row.
+    /// and 4…7) and accumulated in float lanes. The minimums `Σ m·s_a` are summed in a second,
+    /// cheap pass over the row (it stays in L1), which keeps the main loop within the 16 vector
+    /// registers; horizontal sums happen once per row.
     @inline(__always)
     static func dotRows(_ weights: UnsafeRawPointer, _ rows: (QuantizedRow, QuantizedRow, QuantizedRow, QuantizedRow),
                         tokens: Int, blocks: Int) -> SIMD4<Float> {
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
-        var min0 = SIMD2<Float>(), min1 = SIMD2<Float>(), min2 = SIMD2<Float>(), min3 = SIMD2<Float>()
-        var b = 0
-        while b + 2 <= blocks {
-            let block0 = weights + blockBytes * b
+        let pairs = blocks / 2
+        for p in 0..<pairs {
+            let block0 = weights + blockBytes * 2 * p
             let block1 = block0 + blockBytes
             let w = decodePair(block0, block1)
-            let (d, m) = scalesOfPair(block0, block1)
-            let offset = 32 * b  // Int16s: 64 per pair
-            @inline(__always) func accumulate(_ row: QuantizedRow, _ acc: inout SIMD8<Float>, _ minimums: inout SIMD2<Float>) {
-                let isum = pairSums(w, row.valuePointer(offset))
-                let ds = d * UnsafeRawPointer(row.scales + b).loadUnaligned(as: SIMD2<Float>.self)
-                acc += SIMD8<Float>(isum) * SIMD8<Float>(lowHalf: SIMD4(repeating: ds[0]), highHalf: SIMD4(repeating: ds[1]))
-                if hasMinimum { minimums += m * UnsafeRawPointer(row.sums + b).loadUnaligned(as: SIMD2<Float>.self) }
+            let d = scalesOfPair(block0, block1).d
+            let dLanes = SIMD8<Float>(lowHalf: SIMD4(repeating: d[0]), highHalf: SIMD4(repeating: d[1]))
+            @inline(__always) func accumulate(_ row: QuantizedRow, _ acc: inout SIMD8<Float>) {
+                let isum = pairSums(w, row.valuePointer(64 * p))
+                let scale = dLanes * UnsafeRawPointer(row.pairScales + 8 * p).loadUnaligned(as: SIMD8<Float>.self)
+                acc += SIMD8<Float>(isum) * scale
             }
-            accumulate(rows.0, &acc0, &min0)
-            if tokens > 1 { accumulate(rows.1, &acc1, &min1) }
-            if tokens > 2 { accumulate(rows.2, &acc2, &min2) }
-            if tokens > 3 { accumulate(rows.3, &acc3, &min3) }
-            b += 2
+            accumulate(rows.0, &acc0)
+            if tokens > 1 { accumulate(rows.1, &acc1) }
+            if tokens > 2 { accumulate(rows.2, &acc2) }
+            if tokens > 3 { accumulate(rows.3, &acc3) }
         }
-        var result = SIMD4(acc0.sum() + min0.sum(), acc1.sum() + min1.sum(), acc2.sum() + min2.sum(), acc3.sum() + min3.sum())
+        var result = SIMD4(acc0.sum(), acc1.sum(), acc2.sum(), acc3.sum())
+        if hasMinimum {
+            var min0 = SIMD2<Float>(), min1 = SIMD2<Float>(), min2 = SIMD2<Float>(), min3 = SIMD2<Float>()
+            for p in 0..<pairs {
+                let block0 = weights + blockBytes * 2 * p
+                let m = scalesOfPair(block0, block0 + blockBytes).m
+                @inline(__always) func sums(_ row: QuantizedRow) -> SIMD2<Float> {
+                    UnsafeRawPointer(row.sums + 2 * p).loadUnaligned(as: SIMD2<Float>.self)
+                }
+                min0 += m * sums(rows.0)
+                if tokens > 1 { min1 += m * sums(rows.1) }
+                if tokens > 2 { min2 += m * sums(rows.2) }
+                if tokens > 3 { min3 += m * sums(rows.3) }
+            }
+            result += SIMD4(min0.sum(), min1.sum(), min2.sum(), min3.sum())
+        }
+        let b = 2 * pairs
         if b < blocks {  // odd block count: the last block alone, in the lower lanes of its pair
             let block = weights + blockBytes * b
             let w = decodeSingle(block)

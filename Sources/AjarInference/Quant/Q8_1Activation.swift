@@ -47,6 +47,7 @@ package enum Q8_1Activation {
             row.sums[b] = Half.roundedThroughHalf(Float(sum) * d)
         }
         if blocks & 1 == 1 { zeroMissingPartner(row, blocks: blocks) }
+        expandScales(row, blocks: blocks)
     }
 
     /// SIMD version of `quantizeRowReference`, bit-identical to it for finite inputs.
@@ -79,6 +80,15 @@ package enum Q8_1Activation {
             row.sums[b] = Half.roundedThroughHalf(Float(sum) * d)
         }
         if blocks & 1 == 1 { zeroMissingPartner(row, blocks: blocks) }
+        expandScales(row, blocks: blocks)
+    }
+
+    /// Fills `pairScales`: per pair, `d` of its first block in lanes 0…3, of its second in 4…7.
+    private static func expandScales(_ row: QuantizedRow, blocks: Int) {
+        for p in 0..<((blocks + 1) / 2) {
+            let value = SIMD8<Float>(lowHalf: SIMD4(repeating: row.scales[2 * p]), highHalf: SIMD4(repeating: row.scales[2 * p + 1]))
+            UnsafeMutableRawPointer(row.pairScales + 8 * p).storeBytes(of: value, as: SIMD8<Float>.self)
+        }
     }
 
     /// With an odd number of blocks the last pair has no second block; its lanes are zeroed so

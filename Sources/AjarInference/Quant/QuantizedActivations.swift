@@ -31,6 +31,9 @@ package enum ActivationFormat: Sendable, Equatable {
 /// - `scales`: Float `d` per block (32 elements for Q8_1, 256 for Q8_K).
 /// - `sums`: Float, Q8_1's `s = fp16(d·Σq)` per block of 32 (unused for Q8_K).
 /// - `groupSums`: Int16, Q8_K's `bsums`: Σq per 16 consecutive elements (unused for Q8_1).
+/// - `pairScales`: Float, Q8_1 only: per pair of blocks of 32, the first block's `d` four times
+///   then the second's four times — the lane layout of a pair's widened integer sums, so the
+///   kernels scale them with one multiply and no shuffles.
 ///
 /// The pointers are valid only while the `QuantizedActivations` they came from is alive.
 package struct QuantizedRow {
@@ -38,13 +41,15 @@ package struct QuantizedRow {
     package let scales: UnsafeMutablePointer<Float>
     package let sums: UnsafeMutablePointer<Float>
     package let groupSums: UnsafeMutablePointer<Int16>
+    package let pairScales: UnsafeMutablePointer<Float>
 
-    package init(values: UnsafeMutablePointer<Int16>, scales: UnsafeMutablePointer<Float>,
-                 sums: UnsafeMutablePointer<Float>, groupSums: UnsafeMutablePointer<Int16>) {
+    package init(values: UnsafeMutablePointer<Int16>, scales: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>,
+                 groupSums: UnsafeMutablePointer<Int16>, pairScales: UnsafeMutablePointer<Float>) {
         self.values = values
         self.scales = scales
         self.sums = sums
         self.groupSums = groupSums
+        self.pairScales = pairScales
     }
 
     /// The Q8_1 quant of element `i` (natural order).
@@ -73,7 +78,8 @@ package struct QuantizedBatch {
         QuantizedRow(values: base.values + t * valueStride,
                      scales: base.scales + t * (valueStride / 32),
                      sums: base.sums + t * (valueStride / 32),
-                     groupSums: base.groupSums + t * (valueStride / 16))
+                     groupSums: base.groupSums + t * (valueStride / 16),
+                     pairScales: base.pairScales + t * (valueStride / 8))
     }
 }
 
@@ -108,14 +114,16 @@ package final class QuantizedActivations: @unchecked Sendable {
         let valueBytes = tokens * columns * 2
         let scaleBytes = tokens * (columns / 32) * 4
         let groupBytes = tokens * (columns / 16) * 2
-        let total = valueBytes + 2 * scaleBytes + groupBytes
+        let pairScaleBytes = tokens * (columns / 8) * 4
+        let total = valueBytes + 2 * scaleBytes + groupBytes + pairScaleBytes
         storage = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 64)
         storage.initializeMemory(as: UInt8.self, repeating: 0, count: total)
         base = QuantizedRow(
             values: storage.bindMemory(to: Int16.self, capacity: tokens * columns),
             scales: (storage + valueBytes).bindMemory(to: Float.self, capacity: tokens * columns / 32),
             sums: (storage + valueBytes + scaleBytes).bindMemory(to: Float.self, capacity: tokens * columns / 32),
-            groupSums: (storage + valueBytes + 2 * scaleBytes).bindMemory(to: Int16.self, capacity: tokens * columns / 16))
+            groupSums: (storage + valueBytes + 2 * scaleBytes).bindMemory(to: Int16.self, capacity: tokens * columns / 16),
+            pairScales: (storage + valueBytes + 2 * scaleBytes + groupBytes).bindMemory(to: Float.self, capacity: tokens * columns / 8))
     }
 
     deinit { storage.deallocate() }
@@ -127,19 +135,23 @@ package final class QuantizedActivations: @unchecked Sendable {
     package func row(_ t: Int) -> QuantizedRow { batch.row(t) }
 
     /// Quantises `tokens` rows of `columns` floats (`x[t * columns + i]`) into `format`.
+    /// - Parameters:
+    ///   - reference: Use the scalar reference quantisers (tests).
+    ///   - pool: When given and `tokens > 1`, rows are quantised in parallel (prefill).
     /// - Throws: `KernelError.activationCapacity` if the shape exceeds the buffer, or
     ///   `.notBlockMultiple` if `columns` is not a multiple of the format's block size.
     package func quantize(_ x: UnsafePointer<Float>, columns: Int, tokens: Int, format: ActivationFormat,
-                          reference: Bool = false) throws(KernelError) {
+                          reference: Bool = false, pool: ThreadPool? = nil) throws(KernelError) {
         guard columns > 0, tokens > 0, columns <= maxColumns, tokens <= maxTokens else {
             throw .activationCapacity(columns: columns, tokens: tokens, maxColumns: maxColumns, maxTokens: maxTokens)
         }
         guard columns % format.blockSize == 0 else {
             throw .notBlockMultiple(what: "activation row", count: columns, blockSize: format.blockSize)
         }
-        for t in 0..<tokens {
+        let batch = self.batch
+        let quantizeRow = { (t: Int) in
             let source = x + t * columns
-            let target = row(t)
+            let target = batch.row(t)
             switch (format, reference) {
             case (.float32, _): break
             case (.q8_1, false): Q8_1Activation.quantizeRow(source, count: columns, into: target)
@@ -147,6 +159,11 @@ package final class QuantizedActivations: @unchecked Sendable {
             case (.q8_K, false): Q8_KActivation.quantizeRow(source, count: columns, into: target)
             case (.q8_K, true): Q8_KActivation.quantizeRowReference(source, count: columns, into: target)
             }
+        }
+        if let pool, tokens > 1 {
+            pool.run(tasks: tokens, quantizeRow)
+        } else {
+            for t in 0..<tokens { quantizeRow(t) }
         }
         self.format = format
         self.columns = columns

@@ -52,6 +52,42 @@ enum ByteLevelEncoding {
     static func decode(_ text: String) -> [UInt8] {
         var bytes = [UInt8]()
         bytes.reserveCapacity(text.utf8.count)
+        append(decoding: text, to: &bytes)
+        return bytes
+    }
+
+    /// Appends the bytes a vocabulary entry spells (see `decode`).
+    static func append(decoding text: String, to bytes: inout [UInt8]) {
+        // Fast path: the alphabet is U+0021…U+0143, one or two UTF-8 bytes per symbol, so the decoded
+        // bytes never outnumber the UTF-8 bytes.
+        var text = text
+        let complete = text.withUTF8 { utf8 in
+            byteForScalar.withUnsafeBufferPointer { table in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(utf8.count, 1)) { decoded -> Bool in
+                    var i = 0
+                    var n = 0
+                    while i < utf8.count {
+                        let lead = utf8[i]
+                        let value: Int
+                        if lead < 0x80 {
+                            value = Int(lead)
+                            i += 1
+                        } else if lead & 0xE0 == 0xC0, i + 1 < utf8.count {
+                            value = Int(lead & 0x1F) << 6 | Int(utf8[i + 1] & 0x3F)
+                            i += 2
+                        } else {
+                            return false
+                        }
+                        guard value < table.count, table[value] >= 0 else { return false }
+                        decoded[n] = UInt8(table[value])
+                        n += 1
+                    }
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: decoded[0..<n]))
+                    return true
+                }
+            }
+        }
+        guard !complete else { return }
         for scalar in text.unicodeScalars {
             if let byte = byte(for: scalar) {
                 bytes.append(byte)
@@ -64,7 +100,6 @@ enum ByteLevelEncoding {
                 bytes.append(UInt8(ascii: "]"))
             }
         }
-        return bytes
     }
 
     private static func isPrintable(_ byte: Int) -> Bool {

@@ -11,55 +11,64 @@ struct BytePairEncoder: Sendable {
     let vocabularySize: Int32
     /// [256] the symbol id of each single byte (its one-character spelling in the byte-level alphabet).
     let byteSymbols: [Int32]
-    /// `left << 32 | right` → `rank << 32 | merged`, for symbol ids.
-    let merges: [UInt64: UInt64]
+    /// Symbol-id pairs → rank and merged symbol.
+    let merges: MergeTable
     /// Emit a word that is a whole vocabulary entry without merging (llama.cpp `ignore_merges`).
     let ignoresMerges: Bool
     /// Text → id of every vocabulary entry (byte-level spelling), for `ignoresMerges`.
-    let tokenIDs: [String: Int32]
+    let tokenIDs: TokenTable
 
     /// - Parameters:
     ///   - tokenIDs: text → id of every vocabulary entry.
     ///   - vocabularySize: the number of tokens.
     ///   - merges: `tokenizer.ggml.merges`, rank = index; a later duplicate pair keeps the first rank.
     ///   - ignoresMerges: llama.cpp `ignore_merges` for this pre-tokenizer.
-    init(tokenIDs: [String: Int32], vocabularySize: Int32, merges: [String], ignoresMerges: Bool) {
-        var interned: [String: Int32] = [:]
+    init(tokenIDs: TokenTable, vocabularySize: Int32, merges: [String], ignoresMerges: Bool) {
+        var interned = TokenTable()
         var nextID = vocabularySize
-        func symbolID(_ text: String) -> Int32 {
-            if let id = tokenIDs[text] ?? interned[text] { return id }
+        func symbolID(_ text: UnsafeBufferPointer<UInt8>) -> Int32 {
+            if let id = tokenIDs.id(for: text) ?? interned.id(for: text) { return id }
             let id = nextID
-            interned[text] = id
+            interned.insert(text, id: id)
             nextID += 1
             return id
         }
 
-        var table: [UInt64: UInt64] = [:]
-        table.reserveCapacity(merges.count)
+        var table = MergeTable(capacity: merges.count)
+        var joined = [UInt8]()
+        var previousMerged: Int32 = -1
         for (rank, merge) in merges.enumerated() {
-            // llama.cpp splits at the first space after the first byte (`word.find(' ', 1)`).
-            let utf8 = merge.utf8
-            guard let space = utf8.dropFirst().firstIndex(of: UInt8(ascii: " ")) else { continue }
-            let left = String(merge[..<space])
-            let right = String(merge[merge.utf8.index(after: space)...])
-            guard !left.isEmpty, !right.isEmpty else { continue }
-            let key = UInt64(UInt32(bitPattern: symbolID(left))) << 32 | UInt64(UInt32(bitPattern: symbolID(right)))
-            if table[key] == nil {
-                let merged = symbolID(left + right)
-                table[key] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: merged))
+            var merge = merge
+            merge.withUTF8 { utf8 in
+                // llama.cpp splits at the first space after the first byte (`word.find(' ', 1)`).
+                guard utf8.count > 2, let space = utf8[1...].firstIndex(of: UInt8(ascii: " ")),
+                    space + 1 < utf8.count
+                else { return }
+                let left = symbolID(UnsafeBufferPointer(rebasing: utf8[..<space]))
+                let right = symbolID(UnsafeBufferPointer(rebasing: utf8[(space + 1)...]))
+                joined.removeAll(keepingCapacity: true)
+                joined.append(contentsOf: utf8[..<space])
+                joined.append(contentsOf: utf8[(space + 1)...])
+                // Merges usually create tokens in id order: try the next id before hashing.
+                let merged = joined.withUnsafeBufferPointer { bytes in
+                    tokenIDs.id(ofEntry: Int(previousMerged) + 1, ifEqualTo: bytes) ?? symbolID(bytes)
+                }
+                previousMerged = merged
+                table.insertIfAbsent(left: left, right: right, rank: Int32(truncatingIfNeeded: rank), merged: merged)
             }
         }
 
         var bytes = [Int32](repeating: 0, count: 256)
         for byte in 0..<256 {
-            bytes[byte] = symbolID(ByteLevelEncoding.encode([UInt8(byte)]))
+            var spelling = ByteLevelEncoding.encode([UInt8(byte)])
+            bytes[byte] = spelling.withUTF8 { symbolID($0) }
         }
 
         self.vocabularySize = vocabularySize
         self.byteSymbols = bytes
         self.merges = table
         self.ignoresMerges = ignoresMerges
-        self.tokenIDs = ignoresMerges ? tokenIDs : [:]
+        self.tokenIDs = ignoresMerges ? tokenIDs : TokenTable()
     }
 
     /// Appends the tokens of one word.
@@ -115,12 +124,11 @@ struct BytePairEncoder: Sendable {
     private func addBigram(left: Int, right: Int, workspace: inout Workspace) {
         let leftID = workspace.id[left]
         let rightID = workspace.id[right]
-        let key = UInt64(UInt32(bitPattern: leftID)) << 32 | UInt64(UInt32(bitPattern: rightID))
-        guard let entry = merges[key] else { return }
+        guard let merge = merges.merge(leftID, rightID) else { return }
         workspace.queue.push(
             Bigram(
-                rank: Int32(truncatingIfNeeded: entry >> 32), left: Int32(left), right: Int32(right),
-                leftID: leftID, rightID: rightID, merged: Int32(bitPattern: UInt32(truncatingIfNeeded: entry))))
+                rank: merge.rank, left: Int32(left), right: Int32(right), leftID: leftID, rightID: rightID,
+                merged: merge.merged))
     }
 
     /// A candidate merge of two neighbouring symbols.

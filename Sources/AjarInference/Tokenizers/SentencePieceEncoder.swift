@@ -7,8 +7,8 @@
 
 /// SentencePiece-style BPE over text whose spaces are already `▁`.
 struct SentencePieceEncoder: Sendable {
-    /// Text → id of every vocabulary entry.
-    let tokenIDs: [String: Int32]
+    /// Text → id of every vocabulary entry (by exact bytes).
+    let tokenIDs: TokenTable
     /// [vocab] each token's score; higher merges first.
     let scores: [Float]
     /// [256] the token for each byte: `<0xXX>`, else the one-byte text, else the unknown token, else nil.
@@ -18,7 +18,7 @@ struct SentencePieceEncoder: Sendable {
     ///   - tokenIDs: text → id of every vocabulary entry.
     ///   - scores: [vocab] token scores.
     ///   - unknownID: emitted for a byte that has no token at all (llama.cpp would throw).
-    init(tokenIDs: [String: Int32], scores: [Float], unknownID: Int32?) {
+    init(tokenIDs: TokenTable, scores: [Float], unknownID: Int32?) {
         self.tokenIDs = tokenIDs
         self.scores = scores
         var bytes = [Int32?](repeating: nil, count: 256)
@@ -27,7 +27,7 @@ struct SentencePieceEncoder: Sendable {
             let name = "<0x\(hex[byte >> 4])\(hex[byte & 15])>"
             if let id = tokenIDs[name] {
                 bytes[byte] = id
-            } else if byte < 0x80, let scalar = Unicode.Scalar(UInt32(byte)), let id = tokenIDs[String(scalar)] {
+            } else if let id = tokenIDs[[UInt8(byte)]] {
                 bytes[byte] = id
             } else {
                 bytes[byte] = unknownID
@@ -61,8 +61,7 @@ struct SentencePieceEncoder: Sendable {
         func tryAddBigram(_ left: Int, _ right: Int) {
             guard left >= 0, right >= 0 else { return }
             let size = length[left] + length[right]
-            let piece = String(decoding: text[start[left]..<(start[left] + size)], as: UTF8.self)
-            guard let id = tokenIDs[piece], Int(id) < scores.count else { return }
+            guard let id = tokenIDs[text[start[left]..<(start[left] + size)]], Int(id) < scores.count else { return }
             queue.push(Bigram(score: scores[Int(id)], left: left, right: right, size: size))
         }
 
@@ -85,7 +84,7 @@ struct SentencePieceEncoder: Sendable {
         var index = 0
         while index >= 0 {
             let bytes = text[start[index]..<(start[index] + length[index])]
-            if let id = tokenIDs[String(decoding: bytes, as: UTF8.self)] {
+            if let id = tokenIDs[bytes] {
                 output.append(id)
             } else {
                 for byte in bytes {

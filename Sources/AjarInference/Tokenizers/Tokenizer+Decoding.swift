@@ -60,7 +60,7 @@ extension Tokenizer {
                 bytes.append(contentsOf: text.utf8)
             } else if attributes.contains(.normal) {
                 if isByteLevel {
-                    bytes.append(contentsOf: ByteLevelEncoding.decode(text))
+                    ByteLevelEncoding.append(decoding: text, to: &bytes)
                 } else {
                     Self.appendUnescapingSpaces(text, to: &bytes)
                 }

@@ -83,7 +83,7 @@ package struct Tokenizer: Sendable {
             // llama.cpp reads GGUF strings as C strings (a NUL ends them) and renames empty tokens.
             if let nul = texts[i].utf8.firstIndex(of: 0) { texts[i] = String(texts[i][..<nul]) }
             if texts[i].isEmpty { texts[i] = "[EMPTY_\(i)]" }
-            if let first = tokenIDs.insert(ArraySlice(texts[i].utf8), id: Int32(i)) {
+            if let first = tokenIDs.insert(texts[i], id: Int32(i)) {
                 throw .duplicateToken(text: texts[i], firstID: Int(first), secondID: i)
             }
         }

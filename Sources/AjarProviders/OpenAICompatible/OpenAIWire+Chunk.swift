@@ -28,7 +28,7 @@ extension OpenAIWire {
                             arguments: call["function"]?["arguments"]?.stringValue))
                 }
             }
-            let logprobs = choice["logprobs"].flatMap { $0.isNull ? nil : $0 }
+            let logprobs: JSON? = choice["logprobs"].flatMap { $0.isNull ? Optional<JSON>.none : $0 }
             choices.append(
                 ChunkChoice(
                     index: choice["index"]?.intValue ?? position, delta: delta,

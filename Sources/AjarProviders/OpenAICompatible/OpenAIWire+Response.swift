@@ -29,7 +29,7 @@ extension OpenAIWire {
                         id: call["id"]?.stringValue ?? "call_\(position)_\(message.toolCalls.count)", name: name,
                         arguments: function["arguments"]?.stringValue ?? "{}"))
             }
-            let logprobs = choice["logprobs"].flatMap { $0.isNull ? nil : $0 }
+            let logprobs: JSON? = choice["logprobs"].flatMap { $0.isNull ? Optional<JSON>.none : $0 }
             choices.append(
                 ChatChoice(
                     index: choice["index"]?.intValue ?? position, message: message,
@@ -58,9 +58,7 @@ extension OpenAIWire {
         body["choices"] = .array(
             response.choices.map { choice in
                 var message: JSONObject = ["role": "assistant"]
-                message["content"] =
-                    choice.message.content.isEmpty && !choice.message.toolCalls.isEmpty
-                    ? .null : .string(choice.message.text)
+                message["content"] = choice.message.content.isEmpty ? .null : .string(choice.message.text)
                 message["refusal"] = JSON(choice.message.refusal)
                 if !choice.message.toolCalls.isEmpty {
                     message["tool_calls"] = .array(choice.message.toolCalls.map(encodeToolCall))
