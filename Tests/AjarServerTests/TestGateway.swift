@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import ServiceLifecycle
 
 /// A real Ajar server on a loopback port in front of a real fake-vendor server, for end-to-end
 /// tests over HTTP.
@@ -17,6 +18,7 @@ final class TestGateway: Sendable {
     let port: Int
     let gateway: Gateway
     private let task: Task<Void, any Error>
+    private let group: ServiceGroup
 
     /// - Parameters:
     ///   - models: the `models:` section (YAML, indented two spaces) routed to the fake vendors.
@@ -69,22 +71,30 @@ final class TestGateway: Sendable {
             portContinuation.yield(port)
             portContinuation.finish()
         }
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        // A graceful shutdown (close the listener, then finish open connections), not a cancellation:
+        // cancelling the server while a connection is being accepted trips an assertion in NIO.
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
+        let task = Task { try await group.run() }
         var bound = 0
         for await port in portStream { bound = port }
-        return TestGateway(vendors: vendors, vendorPort: vendorPort, port: bound, gateway: gateway, task: task)
+        return TestGateway(vendors: vendors, vendorPort: vendorPort, port: bound, gateway: gateway, task: task, group: group)
     }
 
-    private init(vendors: FakeVendorServer, vendorPort: Int, port: Int, gateway: Gateway, task: Task<Void, any Error>) {
+    private init(
+        vendors: FakeVendorServer, vendorPort: Int, port: Int, gateway: Gateway, task: Task<Void, any Error>,
+        group: ServiceGroup
+    ) {
         self.vendors = vendors
         self.vendorPort = vendorPort
         self.port = port
         self.gateway = gateway
         self.task = task
+        self.group = group
     }
 
     func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
         _ = await task.result
         await gateway.shutdown()
         await vendors.stop()
