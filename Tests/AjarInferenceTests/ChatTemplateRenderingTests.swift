@@ -101,18 +101,23 @@ import Testing
         let template = try Self.template("mistral-7b-instruct-v0.3")
         // The system message only goes with the *last* user message; here the assistant answered last.
         #expect(
-            try template.render(messages: Self.threeMessages, addGenerationPrompt: true, bosToken: "<s>", eosToken: "</s>")
+            try template.render(
+                messages: Self.threeMessages, addGenerationPrompt: true, bosToken: "<s>", eosToken: "</s>")
                 == "<s>[INST] Hello! What is 2+2?[/INST] 2 + 2 = 4.</s>")
         #expect(
             try template.render(
                 messages: Self.threeMessages + [("user", "Thanks")], addGenerationPrompt: true, bosToken: "<s>",
                 eosToken: "</s>")
-                == "<s>[INST] Hello! What is 2+2?[/INST] 2 + 2 = 4.</s>[INST] You are a helpful assistant.\n\nThanks[/INST]")
+                == "<s>[INST] Hello! What is 2+2?[/INST] 2 + 2 = 4.</s>[INST] You are a helpful assistant.\n\nThanks[/INST]"
+        )
         #expect(
             throws: ChatTemplateError.raised(
-                message: "After the optional system message, conversation roles must alternate user/assistant/user/assistant/...")
+                message:
+                    "After the optional system message, conversation roles must alternate user/assistant/user/assistant/..."
+            )
         ) {
-            try template.render(messages: [("user", "a"), ("user", "b")], addGenerationPrompt: true, bosToken: "<s>", eosToken: "</s>")
+            try template.render(
+                messages: [("user", "a"), ("user", "b")], addGenerationPrompt: true, bosToken: "<s>", eosToken: "</s>")
         }
     }
 
@@ -120,11 +125,13 @@ import Testing
     func gemma2() throws {
         let template = try Self.template("gemma-2-2b-it")
         #expect(throws: ChatTemplateError.raised(message: "System role not supported")) {
-            try template.render(messages: Self.threeMessages, addGenerationPrompt: true, bosToken: "<bos>", eosToken: "<eos>")
+            try template.render(
+                messages: Self.threeMessages, addGenerationPrompt: true, bosToken: "<bos>", eosToken: "<eos>")
         }
         #expect(
             try template.render(
-                messages: Array(Self.threeMessages.dropFirst()), addGenerationPrompt: true, bosToken: "<bos>", eosToken: "<eos>")
+                messages: Array(Self.threeMessages.dropFirst()), addGenerationPrompt: true, bosToken: "<bos>",
+                eosToken: "<eos>")
                 == "<bos><start_of_turn>user\nHello! What is 2+2?<end_of_turn>\n"
                 + "<start_of_turn>model\n2 + 2 = 4.<end_of_turn>\n<start_of_turn>model\n")
     }

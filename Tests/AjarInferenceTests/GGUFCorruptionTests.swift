@@ -75,6 +75,24 @@ import Testing
         #expect(throws: GGUFError.self) { try w.parse() }
     }
 
+    @Test("an array longer than the limit is refused even when the file has the bytes")
+    func arrayLengthLimit() throws {
+        var w = Self.validWriter()
+        let count = GGUFFile.maximumArrayLength + 1
+        var raw: [UInt8] = []
+        withUnsafeBytes(of: GGUFValueType.uint8.rawValue.littleEndian) { raw.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(count).littleEndian) { raw.append(contentsOf: $0) }
+        raw.append(contentsOf: [UInt8](repeating: 7, count: count))
+        w.entries.append(.raw("huge", typeID: GGUFValueType.array.rawValue, bytes: raw))
+        do {
+            _ = try w.parse()
+            Issue.record("expected an error")
+        } catch {
+            guard case .countTooLarge(let what, let found, _, _) = error else { Issue.record("got \(error)"); return }
+            #expect(what.contains("huge") && found == UInt64(count))
+        }
+    }
+
     @Test("an unknown metadata value type is refused with the key")
     func unknownValueType() {
         var w = Self.validWriter()

@@ -92,7 +92,7 @@ struct LlamaReferenceTests {
         let prompts = Dictionary(uniqueKeysWithValues: try Self.load().prompts.map { ($0.id, $0) })
         for id in ["chat_capital_france", "raw_quick_brown_fox"] {
             let prompt = try #require(prompts[id])
-            let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("logits_\(id).f32"))
+            let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("logits_\(id).bin"))
             let reference = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
             let vocabulary = model.config.vocabularySize
             try #require(reference.count >= vocabulary)

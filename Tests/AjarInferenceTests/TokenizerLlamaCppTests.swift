@@ -66,12 +66,15 @@ import Testing
         #expect(tokenizer.addsSpacePrefix)
         for (index, testCase) in fixture.cases.enumerated() {
             let label = "case \(index): \(testCase.text.prefix(40).debugDescription)"
-            #expect(tokenizer.encode(testCase.text, addSpecial: false, parseSpecial: false) == variant.ids[index], "\(label)")
+            #expect(
+                tokenizer.encode(testCase.text, addSpecial: false, parseSpecial: false) == variant.ids[index],
+                "\(label)")
             #expect(
                 tokenizer.encode(testCase.text, addSpecial: false, parseSpecial: true) == variant.idsSpecial[index],
                 "\(label)")
             if let withBOS = variant.idsWithBOS {
-                #expect(tokenizer.encode(testCase.text, addSpecial: true, parseSpecial: true) == withBOS[index], "\(label)")
+                #expect(
+                    tokenizer.encode(testCase.text, addSpecial: true, parseSpecial: true) == withBOS[index], "\(label)")
             }
         }
     }

@@ -108,7 +108,8 @@ import Testing
 
     @Test("BPE applies the lowest rank first and the leftmost pair on ties")
     func mergeOrder() throws {
-        let tokenizer = try Self.byteLevelTokenizer(tokens: ["aa", "ab", "abc", "bc"], merges: ["a a", "b c", "a b", "a bc"])
+        let tokenizer = try Self.byteLevelTokenizer(
+            tokens: ["aa", "ab", "abc", "bc"], merges: ["a a", "b c", "a b", "a bc"])
         let aa = try #require(tokenizer.tokenID(forText: "aa"))
         let a = try #require(tokenizer.tokenID(forText: "a"))
         #expect(tokenizer.encode("aaa", addSpecial: false) == [aa, a])
@@ -138,7 +139,8 @@ import Testing
     func addSpecialTokens() throws {
         let bytes = (0..<256).map { ByteLevelEncoding.encode([UInt8($0)]) }
         let metadata = TokenizerMetadata(
-            model: "gpt2", preTokenizer: "llama-bpe", tokens: ["<s>", "</s>"] + bytes, tokenTypes: [3, 3] + [Int32](repeating: 1, count: 256),
+            model: "gpt2", preTokenizer: "llama-bpe", tokens: ["<s>", "</s>"] + bytes,
+            tokenTypes: [3, 3] + [Int32](repeating: 1, count: 256),
             merges: [], bosTokenID: 0, eosTokenID: 1, addEOS: true)
         let tokenizer = try Tokenizer(metadata: metadata)
         let ids = tokenizer.encode("hi", addSpecial: true)
@@ -164,7 +166,8 @@ import Testing
     @Test("SentencePiece without a space prefix, and ties go to the leftmost pair")
     func sentencePieceNoPrefixAndTies() throws {
         let tokenizer = try Self.sentencePieceTokenizer(addSpacePrefix: false)
-        #expect(tokenizer.encode("hello", addSpecial: false).map { tokenizer.tokenText($0) ?? "?" } == ["h", "el", "lo"])
+        #expect(
+            tokenizer.encode("hello", addSpecial: false).map { tokenizer.tokenText($0) ?? "?" } == ["h", "el", "lo"])
         #expect(tokenizer.encode("aaa", addSpecial: false).map { tokenizer.tokenText($0) ?? "?" } == ["aa", "a"])
     }
 
@@ -240,11 +243,13 @@ import Testing
             try Tokenizer(metadata: TokenizerMetadata(model: "gpt2", preTokenizer: "gpt-2", tokens: ["a"]))
         }
         #expect(throws: TokenizerError.duplicateToken(text: "a", firstID: 0, secondID: 1)) {
-            try Tokenizer(metadata: TokenizerMetadata(model: "gpt2", preTokenizer: "gpt-2", tokens: ["a", "a"], merges: []))
+            try Tokenizer(
+                metadata: TokenizerMetadata(model: "gpt2", preTokenizer: "gpt-2", tokens: ["a", "a"], merges: []))
         }
         #expect(throws: TokenizerError.shortTokenArray(key: "tokenizer.ggml.token_type", count: 1, expected: 2)) {
             try Tokenizer(
-                metadata: TokenizerMetadata(model: "gpt2", preTokenizer: "gpt-2", tokens: ["a", "b"], tokenTypes: [1], merges: []))
+                metadata: TokenizerMetadata(
+                    model: "gpt2", preTokenizer: "gpt-2", tokens: ["a", "b"], tokenTypes: [1], merges: []))
         }
     }
 }

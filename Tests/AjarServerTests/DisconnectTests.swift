@@ -57,12 +57,11 @@ struct DisconnectTests {
         let probe = ProbeProvider()
         let ajar = try await TestGateway.start(models: Self.models, extraProviders: ["probe": probe])
         defer { Task { await ajar.stop() } }
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(ajar.port)/v1/chat/completions")
-        request.method = .POST
-        request.body = .bytes(ByteBuffer(bytes: openAIChat("probe").bytes))
-        await #expect(throws: (any Error).self) {
-            _ = try await HTTPClient.shared.execute(request, timeout: .milliseconds(300))
-        }
+        let connection = try #require(RawConnection(port: ajar.port))
+        #expect(connection.post("/v1/chat/completions", body: openAIChat("probe").bytes))
+        // Walk away once the upstream call is under way.
+        try await waitFor { probe.started.withLock { $0 } == 1 }
+        connection.close()
         try await waitFor { probe.cancelled.withLock { $0 } == 1 }
         #expect(probe.started.withLock { $0 } == 1)
         #expect(probe.cancelled.withLock { $0 } == 1)
@@ -87,7 +86,7 @@ struct DisconnectTests {
     }
 
     private func waitFor(_ condition: () -> Bool) async throws {
-        for _ in 0..<100 where !condition() {
+        for _ in 0..<400 where !condition() {
             try await Task.sleep(for: .milliseconds(50))
         }
     }

@@ -93,7 +93,10 @@ final class TestGateway: Sendable {
         self.group = group
     }
 
-    func stop() async {
+    func stop() async { await shutdown() }
+
+    /// Shuts down Ajar gracefully, then its upstream connections, then the fake vendors.
+    func shutdown() async {
         await group.triggerGracefulShutdown()
         _ = await task.result
         await gateway.shutdown()

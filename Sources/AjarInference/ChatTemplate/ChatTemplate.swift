@@ -35,7 +35,9 @@ package struct ChatTemplate: Sendable {
     ///   - eosToken: the text of the EOS token (`eos_token`).
     ///   - variables: extra variables (e.g. `tools`); the four above win over same-named ones here.
     ///     `tools` and `documents` are `none` unless given, as transformers passes them.
-    /// - Returns: the prompt text; encode it with special tokens parsed.
+    /// - Returns: the prompt text; encode it with special tokens parsed. Many templates (Llama 3, Mistral,
+    ///   Gemma) write `bos_token` themselves: encode those with `addSpecial: false`, or drop the leading
+    ///   BOS text first (llama.cpp does the latter), or the prompt starts with two BOS tokens.
     /// - Throws: `ChatTemplateError.raised` when the template rejects the conversation, or another
     ///   `ChatTemplateError` when the template misbehaves.
     package func render(
@@ -46,7 +48,9 @@ package struct ChatTemplate: Sendable {
         // transformers passes these as None when the caller has none, so templates see them as defined.
         for name in ["tools", "documents"] where context[name] == nil { context[name] = TemplateValue.none }
         context["messages"] = .array(
-            messages.map { .dictionary(TemplateDictionary([("role", .string($0.role)), ("content", .string($0.content))])) })
+            messages.map {
+                .dictionary(TemplateDictionary([("role", .string($0.role)), ("content", .string($0.content))]))
+            })
         context["add_generation_prompt"] = .bool(addGenerationPrompt)
         context["bos_token"] = .string(bosToken)
         context["eos_token"] = .string(eosToken)

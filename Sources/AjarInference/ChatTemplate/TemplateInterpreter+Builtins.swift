@@ -9,7 +9,9 @@ extension TemplateInterpreter {
         "strip", "lstrip", "rstrip", "upper", "lower", "title", "capitalize", "startswith", "endswith", "split",
         "replace", "join", "find", "count", "format", "splitlines",
     ]
-    static let listMethods: Set<String> = ["append", "pop", "index", "count", "insert", "extend", "remove", "sort", "reverse"]
+    static let listMethods: Set<String> = [
+        "append", "pop", "index", "count", "insert", "extend", "remove", "sort", "reverse",
+    ]
 
     // MARK: - Calls
 
@@ -64,7 +66,9 @@ extension TemplateInterpreter {
         case (.dictionary(let dictionary), "values"):
             return .array(dictionary.keys.map { dictionary[$0] ?? .none })
         case (.dictionary(let dictionary), "get"):
-            guard case .string(let key)? = arguments.value(0, "key") else { return arguments.value(1, "default") ?? .none }
+            guard case .string(let key)? = arguments.value(0, "key") else {
+                return arguments.value(1, "default") ?? .none
+            }
             return dictionary[key] ?? arguments.value(1, "default") ?? .none
         case (.string(let text), "strip"), (.string(let text), "lstrip"), (.string(let text), "rstrip"):
             let characters = arguments.value(0, "chars").flatMap { if case .string(let s) = $0 { s } else { nil } }
@@ -93,7 +97,8 @@ extension TemplateInterpreter {
             if case .integer(let n)? = arguments.value(1, "maxsplit") { limit = n }
             return .array(Self.split(text, separator, maxSplits: limit).map { .string($0) })
         case (.string(let text), "splitlines"):
-            return .array(text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { .string(String($0)) })
+            return .array(
+                text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { .string(String($0)) })
         case (.string(let text), "replace"):
             guard case .string(let old)? = arguments.value(0, "old"), case .string(let new)? = arguments.value(1, "new")
             else { throw typeError("replace() takes two strings", at: offset) }
@@ -104,7 +109,9 @@ extension TemplateInterpreter {
             let items = try iterate(arguments.value(0, "iterable") ?? .array([]), at: offset)
             return .string(items.map(\.rendered).joined(separator: separator))
         case (.string(let text), "find"):
-            guard case .string(let part)? = arguments.value(0, "sub") else { throw typeError("find() takes a string", at: offset) }
+            guard case .string(let part)? = arguments.value(0, "sub") else {
+                throw typeError("find() takes a string", at: offset)
+            }
             guard let range = text.unicodeScalars.firstRange(of: part.unicodeScalars) else { return .integer(-1) }
             return .integer(text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: range.lowerBound))
         default:
@@ -138,14 +145,18 @@ extension TemplateInterpreter {
         case "tojson":
             var indent: Int?
             if case .integer(let n)? = arguments.value(0, "indent") { indent = n }
-            guard let json = value.json(indent: indent) else { throw typeError("cannot convert \(value.kindName) to JSON", at: offset) }
+            guard let json = value.json(indent: indent) else {
+                throw typeError("cannot convert \(value.kindName) to JSON", at: offset)
+            }
             return .string(json)
         case "list": return .array(try iterate(value, at: offset))
         case "first", "last":
             let items = try iterate(value, at: offset)
             return (name == "first" ? items.first : items.last) ?? .undefined(name)
         case "reverse":
-            if case .string(let text) = value { return .string(String(String.UnicodeScalarView(text.unicodeScalars.reversed()))) }
+            if case .string(let text) = value {
+                return .string(String(String.UnicodeScalarView(text.unicodeScalars.reversed())))
+            }
             return .array(try iterate(value, at: offset).reversed())
         case "join":
             var separator = ""
@@ -174,11 +185,15 @@ extension TemplateInterpreter {
             case .integer: return value
             case .bool(let b): return .integer(b ? 1 : 0)
             case .double(let d) where d.isFinite && abs(d) < 9e18: return .integer(Int(d))
-            case .string(let s): return Int(Self.strip(s, nil, leading: true, trailing: true)).map { .integer($0) } ?? arguments.value(0, "default") ?? .integer(0)
+            case .string(let s):
+                let parsed = Int(Self.strip(s, nil, leading: true, trailing: true)).map { TemplateValue.integer($0) }
+                return parsed ?? arguments.value(0, "default") ?? .integer(0)
             default: return arguments.value(0, "default") ?? .integer(0)
             }
         case "float":
-            if case .string(let s) = value { return Double(Self.strip(s, nil, leading: true, trailing: true)).map { .double($0) } ?? .double(0) }
+            if case .string(let s) = value {
+                return Double(Self.strip(s, nil, leading: true, trailing: true)).map { .double($0) } ?? .double(0)
+            }
             return value.numericValue.map { .double($0) } ?? arguments.value(0, "default") ?? .double(0)
         case "abs":
             switch value {
@@ -320,7 +335,9 @@ extension TemplateInterpreter {
         }
         var parts = [String]()
         var rest = Substring(text)
-        while maxSplits < 0 || parts.count < maxSplits, let range = rest.unicodeScalars.firstRange(of: separator.unicodeScalars) {
+        while maxSplits < 0 || parts.count < maxSplits,
+            let range = rest.unicodeScalars.firstRange(of: separator.unicodeScalars)
+        {
             parts.append(String(rest.unicodeScalars[..<range.lowerBound]))
             rest = Substring(rest.unicodeScalars[range.upperBound...])
         }

@@ -64,7 +64,8 @@ extension TemplateInterpreter {
             return try integerArithmetic(op, a, b, at: offset)
         }
         guard let a = left.numericValue, let b = right.numericValue else {
-            throw typeError("unsupported operand types for '\(op.rawValue)': \(left.kindName) and \(right.kindName)", at: offset)
+            throw typeError(
+                "unsupported operand types for '\(op.rawValue)': \(left.kindName) and \(right.kindName)", at: offset)
         }
         switch op {
         case .add: return .double(a + b)

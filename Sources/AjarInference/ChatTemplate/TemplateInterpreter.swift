@@ -71,7 +71,8 @@ struct TemplateInterpreter {
                 try bind(targets, to: value, at: offset)
             case .assignAttribute(let object, let attribute, let expression, let offset):
                 guard case .namespace(let id) = lookup(object) else {
-                    throw typeError("cannot set attribute '\(attribute)' on '\(object)', which is not a namespace", at: offset)
+                    throw typeError(
+                        "cannot set attribute '\(attribute)' on '\(object)', which is not a namespace", at: offset)
                 }
                 let value = try evaluate(expression)
                 try checkNesting(value, at: offset)
@@ -303,7 +304,9 @@ struct TemplateInterpreter {
     }
 
     /// jinja2 `getitem`: list/string positions (negative from the end), dict keys; a miss is undefined.
-    func item(_ index: TemplateValue, of value: TemplateValue, at offset: Int) throws(ChatTemplateError) -> TemplateValue {
+    func item(_ index: TemplateValue, of value: TemplateValue, at offset: Int) throws(ChatTemplateError)
+        -> TemplateValue
+    {
         switch (value, index) {
         case (.undefined(let base), _):
             throw typeError("'\(base)' is undefined (indexing it)", at: offset)

@@ -189,7 +189,8 @@ struct TemplateLexer {
             }
             if c == "_" || Self.isASCIILetter(c) {
                 var j = i + 1
-                while j < source.count && (source[j] == "_" || Self.isASCIILetter(source[j]) || Self.isDigit(source[j])) {
+                while j < source.count && (source[j] == "_" || Self.isASCIILetter(source[j]) || Self.isDigit(source[j]))
+                {
                     j += 1
                 }
                 tokens.append(TemplateToken(kind: .name(string(i, j)), offset: i))

@@ -1,4 +1,4 @@
-/// The syntax tree of a parsed chat template.
+// The syntax tree of a parsed chat template.
 
 /// An expression and where it starts in the template (an offset in Unicode scalars).
 struct TemplateExpression: Sendable {

@@ -89,7 +89,9 @@ package indirect enum TemplateValue: Sendable, Equatable {
         case .string(let value): return Self.pythonStringRepr(value)
         case .array(let values): return "[" + values.map(\.representation).joined(separator: ", ") + "]"
         case .dictionary(let dictionary):
-            let items = dictionary.keys.map { Self.pythonStringRepr($0) + ": " + (dictionary[$0]?.representation ?? "") }
+            let items = dictionary.keys.map {
+                Self.pythonStringRepr($0) + ": " + (dictionary[$0]?.representation ?? "")
+            }
             return "{" + items.joined(separator: ", ") + "}"
         case .namespace: return "<Namespace>"
         case .function(let name): return "<function \(name)>"

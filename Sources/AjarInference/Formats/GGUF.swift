@@ -56,6 +56,12 @@ package struct GGUFFile: Sendable {
     /// Arrays may nest at most this deep (real files use depth 1); deeper is refused so a corrupt
     /// file cannot recurse the reader off its stack.
     package static let maximumArrayNesting = 8
+    /// Largest metadata array accepted (real vocabularies have ≤ 1M entries). Each element becomes
+    /// a `GGUFValue` of ~24 bytes, so a corrupt but byte-backed count could otherwise cost many
+    /// gigabytes; refused as `countTooLarge`.
+    package static let maximumArrayLength = 1 << 24
+    /// Largest number of metadata entries or tensors accepted.
+    package static let maximumEntryCount = 1 << 20
 
     /// The mapping every `TensorView` points into.
     package let mapping: MappedFile
@@ -110,18 +116,18 @@ package struct GGUFFile: Sendable {
         let kvCount = try reader.read(UInt64.self, "metadata count")
         let minimumTensorInfoSize: UInt64 = 8 + 4 + 8 + 4 + 8  // name length, n_dims, one dim, type, offset
         let minimumKeyValueSize: UInt64 = 8 + 4 + 1  // key length, type, smallest value
-        guard kvCount <= UInt64(reader.remaining) / minimumKeyValueSize else {
+        guard kvCount <= UInt64(reader.remaining) / minimumKeyValueSize, kvCount <= UInt64(Self.maximumEntryCount) else {
             throw .countTooLarge(what: "metadata", count: kvCount, offset: countsOffset + 8, available: reader.remaining)
         }
-        guard tensorCount <= UInt64(reader.remaining) / minimumTensorInfoSize else {
+        guard tensorCount <= UInt64(reader.remaining) / minimumTensorInfoSize, tensorCount <= UInt64(Self.maximumEntryCount) else {
             throw .countTooLarge(what: "tensor", count: tensorCount, offset: countsOffset, available: reader.remaining)
         }
 
         // 5. Metadata.
         var keys: [String] = []
         var metadata: [String: GGUFValue] = [:]
-        keys.reserveCapacity(Int(kvCount))
-        metadata.reserveCapacity(Int(kvCount))
+        keys.reserveCapacity(min(Int(kvCount), 4096))  // counts are claims; grow with what parses
+        metadata.reserveCapacity(min(Int(kvCount), 4096))
         for index in 0..<Int(kvCount) {
             let key = try reader.readString("key of metadata entry \(index)")
             let typeOffset = reader.offset
@@ -146,9 +152,9 @@ package struct GGUFFile: Sendable {
 
         // 6. Tensor infos (offsets checked once the data section is known).
         var raw: [(name: String, shape: [Int], type: GGMLType, offset: UInt64, byteCount: Int)] = []
-        raw.reserveCapacity(Int(tensorCount))
+        raw.reserveCapacity(min(Int(tensorCount), 4096))
         var index: [String: Int] = [:]
-        index.reserveCapacity(Int(tensorCount))
+        index.reserveCapacity(min(Int(tensorCount), 4096))
         for t in 0..<Int(tensorCount) {
             let name = try reader.readString("name of tensor \(t)")
             let dimensionCount = try reader.read(UInt32.self, "dimension count of '\(name)'")
@@ -282,11 +288,11 @@ package struct GGUFFile: Sendable {
                 throw .unknownValueType(key: key, typeID: elementTypeID, offset: start)
             }
             let count = try reader.read(UInt64.self, "array length of '\(key)'")
-            guard count <= UInt64(reader.remaining / elementType.minimumEncodedSize) else {
+            guard count <= UInt64(reader.remaining / elementType.minimumEncodedSize), count <= UInt64(maximumArrayLength) else {
                 throw .countTooLarge(what: "array '\(key)'", count: count, offset: start + 4, available: reader.remaining)
             }
             var elements: [GGUFValue] = []
-            elements.reserveCapacity(Int(count))
+            elements.reserveCapacity(min(Int(count), 1 << 16))  // grows with what actually parses
             for _ in 0..<Int(count) {
                 elements.append(try readValue(of: elementType, key: key, depth: depth + 1, reader: &reader))
             }

@@ -146,7 +146,11 @@ package final class LocalChatModel: Sendable {
         } else {
             text = messages.map { "<|im_start|>\($0.role)\n\($0.content)<|im_end|>\n" }.joined() + "<|im_start|>assistant\n"
         }
-        return tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+        // A template that writes `bos_token` itself must not get a second BOS from the tokenizer
+        // (llama.cpp strips it the same way).
+        let bosText = tokenizer.bos.flatMap(tokenizer.tokenText)
+        let templateWroteBOS = tokenizer.addsBOS && bosText.map { !$0.isEmpty && text.hasPrefix($0) } == true
+        return tokenizer.encode(text, addSpecial: !templateWroteBOS, parseSpecial: true)
     }
 
     /// Starts generating. The stream ends when the generation does; dropping or cancelling its

@@ -61,7 +61,12 @@ package final class ThreadPool: @unchecked Sendable {
 
     /// Calls `body(task)` once for every `task` in `0..<tasks`, spread over the pool's threads,
     /// and returns when all calls have returned. `body` must be safe to run concurrently for
-    /// different task indices (each task writes its own part of the output).
+    /// different task indices (each task writes its own part of the output), and must not call
+    /// `run` on the same pool (the lock is not reentrant).
+    ///
+    /// Like any fork-join pool, it assumes its threads have cores: on an oversubscribed machine a
+    /// worker preempted in the middle of a task delays the caller by a scheduler time slice, so
+    /// size `threadCount` to the cores the engine may use.
     package func run(tasks: Int, _ body: (Int) -> Void) {
         guard tasks > 0 else { return }
         if threadCount == 1 || tasks == 1 {

@@ -66,7 +66,9 @@ struct MergeTable: Sendable {
     }
 
     /// - Returns: false if the key was already present.
-    private static func insert(_ key: UInt64, _ value: UInt64, into storage: UnsafeMutableBufferPointer<UInt64>, mask: Int)
+    private static func insert(
+        _ key: UInt64, _ value: UInt64, into storage: UnsafeMutableBufferPointer<UInt64>, mask: Int
+    )
         -> Bool
     {
         var slot = slot(key, mask)

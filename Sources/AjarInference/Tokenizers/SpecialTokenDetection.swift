@@ -40,15 +40,13 @@ struct SpecialTokenDetection {
     ]
 
     /// - Parameters:
-    ///   - texts: [vocab] token texts.
     ///   - tokenIDs: text → id.
     ///   - eos: the EOS id, always end-of-generation.
     ///   - eot: the file's EOT id, if any; otherwise found by text.
     ///   - eom: the file's EOM id, if any; otherwise found by text.
     ///   - attributes: [vocab] token attributes; tokens found by text become control tokens.
     init(
-        texts: [String], tokenIDs: TokenTable, eos: Int32?, eot: Int32?, eom: Int32?,
-        attributes: inout [TokenAttributes]
+        tokenIDs: TokenTable, eos: Int32?, eot: Int32?, eom: Int32?, attributes: inout [TokenAttributes]
     ) {
         func find(_ candidates: [String]) -> Int32? {
             for text in candidates {

@@ -124,9 +124,8 @@ package struct Tokenizer: Sendable {
         let bos = Self.validID(metadata.bosTokenID, count) ?? Self.validID(defaults.bos, count)
         let eos = Self.validID(metadata.eosTokenID, count) ?? Self.validID(defaults.eos, count)
         let special = SpecialTokenDetection(
-            texts: texts, tokenIDs: tokenIDs, eos: eos,
-            eot: Self.validID(metadata.eotTokenID, count), eom: Self.validID(metadata.eomTokenID, count),
-            attributes: &attributes)
+            tokenIDs: tokenIDs, eos: eos, eot: Self.validID(metadata.eotTokenID, count),
+            eom: Self.validID(metadata.eomTokenID, count), attributes: &attributes)
 
         // llama.cpp: Phi-3 strips whitespace after its special tokens (chosen by general.name).
         let name = (metadata.modelName ?? "").lowercased()

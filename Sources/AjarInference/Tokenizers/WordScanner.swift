@@ -98,7 +98,8 @@ struct WordScanner {
 
     // MARK: - Llama 3 / Qwen2
 
-    /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,maxDigits}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`.
+    /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,maxDigits}|`
+    /// ` ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`.
     /// - Parameter maxDigits: 3 for Llama 3, 1 for Qwen2.
     func splitLlama3(from start: Int, to end: Int, into ends: inout [Int], maxDigits: Int) {
         var cursor = Cursor(scanner: self, start: start, end: end)
