@@ -8,21 +8,28 @@ package enum LlamaOps {
     package final class Scratch: @unchecked Sendable {
         let columns: Int
         let rows: UnsafeMutableBufferPointer<Float>
+        /// Quantised activations for the kernels.
+        let activations: QuantizedActivations
 
         init(columns: Int, threads: Int) {
             self.columns = columns
             rows = .allocate(capacity: columns * max(threads, 1))
             rows.initialize(repeating: 0)
+            activations = QuantizedActivations(maxColumns: columns)
         }
 
         deinit { rows.deallocate() }
     }
 
-    /// How many threads split a matrix's rows.
+    /// The threads that split a matrix's rows: a persistent spin-then-park pool (``ThreadPool``).
     package struct Pool: Sendable {
         package static var defaultThreads: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) }
         package let threads: Int
-        package init(threads: Int) { self.threads = max(1, min(threads, 8)) }
+        let pool: ThreadPool
+        package init(threads: Int) {
+            self.threads = max(1, min(threads, 8))
+            pool = ThreadPool(threadCount: self.threads)
+        }
     }
 
     /// Row `index` of `tensor` as floats (an embedding lookup).
@@ -106,23 +113,30 @@ package enum LlamaOps {
         }
     }
 
-    /// `out[rows] = W · x[cols]`: each row dequantised into the thread's scratch row, then a dot.
+    /// `out[rows] = W · x[cols]`: the quantised kernels (activations quantised to 8 bits per block,
+    /// integer dot products, rows split across the pool), or the reference path for a type they lack.
     static func matVec(
         _ out: UnsafeMutablePointer<Float>, _ weight: TensorView, _ x: UnsafeMutablePointer<Float>, scratch: Scratch, pool: Pool
     ) {
         let rows = weight.rowCount, cols = weight.rowLength
-        let threads = min(pool.threads, rows)
-        let outAddress = UInt(bitPattern: out), xAddress = UInt(bitPattern: x)
-        DispatchQueue.concurrentPerform(iterations: threads) { thread in
-            let out = UnsafeMutablePointer<Float>(bitPattern: outAddress).unsafelyUnwrapped
-            let x = UnsafeMutablePointer<Float>(bitPattern: xAddress).unsafelyUnwrapped
-            let row = scratch.rows.baseAddress.unsafelyUnwrapped + thread * scratch.columns
-            let start = rows * thread / threads, end = rows * (thread + 1) / threads
-            for r in start..<end {
-                guard let source = weight.row(r) else { continue }
-                try? Dequantize.row(weight.type, source, count: cols, into: row)
-                out[r] = dot(row, x, count: cols)
-            }
+        do {
+            try MatMul.matVec(
+                weight, UnsafeBufferPointer(start: x, count: cols), into: UnsafeMutableBufferPointer(start: out, count: rows),
+                scratch: scratch.activations, pool: pool.pool)
+        } catch {
+            referenceMatVec(out, weight, x, scratch: scratch)
+        }
+    }
+
+    /// Each row dequantised into a scratch row, then a float dot (the reference the kernels are
+    /// tested against).
+    static func referenceMatVec(_ out: UnsafeMutablePointer<Float>, _ weight: TensorView, _ x: UnsafeMutablePointer<Float>, scratch: Scratch) {
+        let rows = weight.rowCount, cols = weight.rowLength
+        let row = scratch.rows.baseAddress.unsafelyUnwrapped  // allocated with count ≥ 1
+        for r in 0..<rows {
+            guard let source = weight.row(r) else { continue }
+            try? Dequantize.row(weight.type, source, count: cols, into: row)
+            out[r] = dot(row, x, count: cols)
         }
     }
 }
