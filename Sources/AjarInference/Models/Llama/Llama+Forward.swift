@@ -22,7 +22,7 @@ extension LlamaModel {
         let hb2 = s.hb2.baseAddress.unsafelyUnwrapped
 
         // Embedding (the token id was range-checked above).
-        LlamaOps.dequantizeRow(weights.tokenEmbedding, Int(token), into: x)
+        try? weights.tokenEmbedding.dequantizeRow(Int(token), into: s.x)
 
         for (l, layer) in weights.layers.enumerated() {
             // Attention.

@@ -32,12 +32,6 @@ package enum LlamaOps {
         }
     }
 
-    /// Row `index` of `tensor` as floats (an embedding lookup).
-    static func dequantizeRow(_ tensor: TensorView, _ index: Int, into out: UnsafeMutablePointer<Float>) {
-        guard let row = tensor.row(index) else { return }
-        try? Dequantize.row(tensor.type, row, count: tensor.rowLength, into: out)
-    }
-
     /// `out = x / rms(x) * weight` (weight is an F32 vector of `count`).
     static func rmsNorm(
         _ out: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, weight: TensorView, count: Int, epsilon: Float
