@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // MARK: - Libraries (arrows point down only; see ../shared/DESIGN.md)
@@ -60,6 +63,24 @@ let package = Package(
                 "AjarProviders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Detectors, pseudonymiser, risk tiers and the pure planner; knows nothing of vendors.
+        .target(
+            name: "AjarPolicy",
+            dependencies: ["AjarCore"],
+            swiftSettings: swiftSettings
+        ),
+        // Keys, usage, budgets and the audit chain behind `GatewayStore`: SQLite and PostgreSQL.
+        .target(
+            name: "AjarStore",
+            dependencies: [
+                "AjarCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -116,6 +137,8 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "AjarPolicyTests", dependencies: ["AjarPolicy", "AjarCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AjarStoreTests", dependencies: ["AjarStore", "AjarCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AjarTestingTests",
             dependencies: ["AjarTesting", .product(name: "AsyncHTTPClient", package: "async-http-client")],

@@ -1,0 +1,1 @@
+// AjarPolicy: what a request carries and where it may go. See ../shared/DESIGN.md.

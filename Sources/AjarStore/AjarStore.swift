@@ -1,0 +1,1 @@
+// AjarStore: keys, usage, budgets and the audit chain. See ../shared/DESIGN.md.
