@@ -1,9 +1,24 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 /// Settings every Ajar target shares (Hummingbird's habit: one array, applied everywhere).
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// The local engine's kernels are compiled for the building machine's CPU (AVX2/FMA/AVX-512 on
+/// x86_64, as llama.cpp's `-march=native`), since users build from source. `AJAR_PORTABLE=1` at
+/// build time gives a binary for any x86_64/arm64 machine instead (the baseline instruction set).
+let portable = ProcessInfo.processInfo.environment["AJAR_PORTABLE"] == "1"
+let cpuFlags = portable ? [] : ["-target-cpu", "native"]
+/// The engine is optimised in debug builds too (`-O`, checks kept), so the whole-model tests and
+/// the gateway's local provider run at speed in the default test build; `AJAR_DEBUG_ENGINE=1`
+/// builds it unoptimised for stepping through in a debugger.
+let debugEngine = ProcessInfo.processInfo.environment["AJAR_DEBUG_ENGINE"] == "1"
+let inferenceSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"] + cpuFlags, .when(configuration: .release)),
+    .unsafeFlags(debugEngine ? [] : ["-O"] + cpuFlags, .when(configuration: .debug)),
 ]
 
 let package = Package(
@@ -88,7 +103,7 @@ let package = Package(
         // A CPU inference engine with its own API; imports no other Ajar module.
         .target(
             name: "AjarInference",
-            swiftSettings: swiftSettings + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            swiftSettings: swiftSettings + inferenceSettings
         ),
         .target(
             name: "AjarTesting",

@@ -92,7 +92,7 @@ do {
     for _ in 0..<reps {
         let state = model.makeState(capacity: prompt.count + decodeTokens + 1)
         let prefillStart = ContinuousClock.now
-        for token in prompt { try model.forward(token, state: state) }
+        try model.prefill(prompt[...], state: state)
         prefillRates.append(Double(prompt.count) / seconds(prefillStart.duration(to: .now)))
         let decodeStart = ContinuousClock.now
         for _ in 0..<decodeTokens {
@@ -107,7 +107,8 @@ do {
     print(String(format: "ajar pp%d: %.1f tokens/s (median of %d)", prompt.count, median(prefillRates), reps))
     print(String(format: "ajar tg%d: %.1f tokens/s (median of %d), %.1f GB/s of weights", decodeTokens, median(decodeRates), reps,
         median(decodeRates) * bytes / 1e9))
-    print("ajar RSS: \(residentKiB()) KiB (model file \(Int(bytes / 1024)) KiB of weights read per token)")
+    let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    print("ajar RSS: \(residentKiB()) KiB (model file \(fileBytes / 1024) KiB; \(Int(bytes / 1024)) KiB of weights read per token)")
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(1)

@@ -1,14 +1,10 @@
 import Foundation
+import AjarInference
 
-/// Whether this test binary was optimised. Tests that run the whole model take minutes per prompt
-/// in a debug build, so they run only in release builds (`AJAR_TEST_RELEASE=1 ./scripts/test`).
-let isOptimizedBuild: Bool = {
-    #if DEBUG
-    return false
-    #else
-    return true
-    #endif
-}()
+/// Whether the engine was compiled optimised. Tests that run the whole model take minutes per
+/// prompt unoptimised; the package compiles AjarInference with `-O` in debug builds too, so they
+/// run in the default `./scripts/test` (not with `AJAR_DEBUG_ENGINE=1`).
+let isOptimizedBuild = BuildInfo.isOptimized
 
 /// The repository's `models/` copy of the default chat model (scripts/fetch-models).
 let defaultModelPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

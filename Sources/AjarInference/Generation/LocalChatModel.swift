@@ -193,11 +193,8 @@ package final class LocalChatModel: Sendable {
         session.tokens.removeSubrange(shared...)
         continuation.yield(.started(promptTokens: prompt.count))
         do {
-            for token in prompt[shared...] {
-                if flag.isCancelled { break }
-                try model.forward(token, state: state)
-                session.tokens.append(token)
-            }
+            try model.prefill(prompt[shared...], state: state, shouldStop: { flag.isCancelled })
+            session.tokens.append(contentsOf: prompt[shared..<state.position])
             var sampler = Sampler(parameters: request.sampling, vocabularySize: model.config.vocabularySize)
             var decoder = tokenizer.makeIncrementalDecoder()
             var stops = StopSequenceMatcher(stops: request.stop)

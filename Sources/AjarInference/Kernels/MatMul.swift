@@ -124,47 +124,119 @@ package enum MatMul {
         let tokens: Int
     }
 
+    // MARK: - Fused products
+
+    /// One matrix of a fused product: `output = weights · x` for the shared quantised `x`.
+    package struct Job {
+        package let weights: TensorView
+        package let output: UnsafeMutablePointer<Float>
+        package init(_ weights: TensorView, into output: UnsafeMutablePointer<Float>) {
+            self.weights = weights
+            self.output = output
+        }
+    }
+
+    /// Up to three products that read the same quantised input (Q, K and V; gate and up) as ONE
+    /// parallel job: the rows of all matrices are split into tasks together, so the pool's threads
+    /// meet once instead of once per matrix (a fork-join costs a few µs; a token runs ~210).
+    /// Every matrix must use the activation format `activations` holds; outputs are
+    /// `[tokens][rows]` as in ``matMul(_:_:tokens:into:scratch:pool:)``.
+    /// - Throws: `KernelError` if a type is unsupported or does not match the activations.
+    package static func fused(_ a: Job, _ b: Job, _ c: Job? = nil, quantized activations: QuantizedActivations,
+                              pool: ThreadPool) throws(KernelError) {
+        let jobs = (a, b, c ?? b)
+        let count = c == nil ? 2 : 3
+        func shape(_ job: Job) throws(KernelError) -> Shape {
+            let w = job.weights
+            guard let format = activationFormat(of: w.type), format != .float32, format == activations.format,
+                activations.columns == w.rowLength
+            else {
+                throw .shapeMismatch(what: "quantised activation columns for \(w.name)", expected: w.rowLength, found: activations.columns)
+            }
+            return Shape(data: w.data, rowBytes: w.rowBytes, rows: w.rowCount, cols: w.rowLength,
+                         blocks: w.rowLength / w.type.blockSize, tokens: activations.tokens)
+        }
+        let shapes = (try shape(jobs.0), try shape(jobs.1), try shape(jobs.2))
+        let types = (jobs.0.weights.type, jobs.1.weights.type, jobs.2.weights.type)
+        let outputs = (jobs.0.output, jobs.1.output, jobs.2.output)
+        let t0 = (shapes.0.rows + rowsPerTask - 1) / rowsPerTask
+        let t1 = (shapes.1.rows + rowsPerTask - 1) / rowsPerTask
+        let t2 = count == 3 ? (shapes.2.rows + rowsPerTask - 1) / rowsPerTask : 0
+        let batch = activations.batch
+        pool.run(tasks: t0 + t1 + t2) { task in
+            let (type, s, y, local): (GGMLType, Shape, UnsafeMutablePointer<Float>, Int)
+            if task < t0 {
+                (type, s, y, local) = (types.0, shapes.0, outputs.0, task)
+            } else if task < t0 + t1 {
+                (type, s, y, local) = (types.1, shapes.1, outputs.1, task - t0)
+            } else {
+                (type, s, y, local) = (types.2, shapes.2, outputs.2, task - t0 - t1)
+            }
+            rows(type, s, batch, y, local * rowsPerTask, min(s.rows, (local + 1) * rowsPerTask))
+        }
+    }
+
     // MARK: - Loops
 
     @inline(__always)
     private static func run<F: QuantizedFormat>(_: F.Type, _ s: Shape, _ batch: QuantizedBatch,
                                                 _ y: UnsafeMutablePointer<Float>, _ pool: ThreadPool) {
         let tasks = (s.rows + rowsPerTask - 1) / rowsPerTask
+        pool.run(tasks: tasks) { task in
+            rows(F.self, s, batch, y, task * rowsPerTask, min(s.rows, (task + 1) * rowsPerTask))
+        }
+    }
+
+    /// Rows `start..<end` of a quantised product, dispatched on the weight type (fused jobs).
+    private static func rows(_ type: GGMLType, _ s: Shape, _ batch: QuantizedBatch, _ y: UnsafeMutablePointer<Float>,
+                             _ start: Int, _ end: Int) {
+        switch type {
+        case .q4_0: rows(Q4_0.self, s, batch, y, start, end)
+        case .q4_1: rows(Q4_1.self, s, batch, y, start, end)
+        case .q5_0: rows(Q5_0.self, s, batch, y, start, end)
+        case .q5_1: rows(Q5_1.self, s, batch, y, start, end)
+        case .q8_0: rows(Q8_0.self, s, batch, y, start, end)
+        case .q4_K: rows(Q4_K.self, s, batch, y, start, end)
+        case .q5_K: rows(Q5_K.self, s, batch, y, start, end)
+        case .q6_K: rows(Q6_K.self, s, batch, y, start, end)
+        default: break  // excluded by `shape(_:)` in `fused`
+        }
+    }
+
+    /// Rows `start..<end` for every token: one dot per row for a single token; for a batch, tiles
+    /// of `rowTile` rows whose weights stay in L1 while groups of 4 tokens stream past them.
+    @inline(__always)
+    private static func rows<F: QuantizedFormat>(_: F.Type, _ s: Shape, _ batch: QuantizedBatch,
+                                                 _ y: UnsafeMutablePointer<Float>, _ start: Int, _ end: Int) {
         if s.tokens == 1 {
             let activations = batch.row(0)
-            pool.run(tasks: tasks) { task in
-                let end = min(s.rows, (task + 1) * rowsPerTask)
-                for r in (task * rowsPerTask)..<end {
-                    y[r] = F.dot(s.data + r * s.rowBytes, activations, blocks: s.blocks)
-                }
+            for r in start..<end {
+                y[r] = F.dot(s.data + r * s.rowBytes, activations, blocks: s.blocks)
             }
             return
         }
-        pool.run(tasks: tasks) { task in
-            let end = min(s.rows, (task + 1) * rowsPerTask)
-            var tileStart = task * rowsPerTask
-            while tileStart < end {
-                let tileEnd = min(end, tileStart + rowTile)
-                var t = 0
-                while t + 4 <= s.tokens {
-                    for r in tileStart..<tileEnd {
-                        let v = F.dot4(s.data + r * s.rowBytes, batch, token: t, blocks: s.blocks)
-                        y[t * s.rows + r] = v[0]
-                        y[(t + 1) * s.rows + r] = v[1]
-                        y[(t + 2) * s.rows + r] = v[2]
-                        y[(t + 3) * s.rows + r] = v[3]
-                    }
-                    t += 4
+        var tileStart = start
+        while tileStart < end {
+            let tileEnd = min(end, tileStart + rowTile)
+            var t = 0
+            while t + 4 <= s.tokens {
+                for r in tileStart..<tileEnd {
+                    let v = F.dot4(s.data + r * s.rowBytes, batch, token: t, blocks: s.blocks)
+                    y[t * s.rows + r] = v[0]
+                    y[(t + 1) * s.rows + r] = v[1]
+                    y[(t + 2) * s.rows + r] = v[2]
+                    y[(t + 3) * s.rows + r] = v[3]
                 }
-                while t < s.tokens {
-                    let activations = batch.row(t)
-                    for r in tileStart..<tileEnd {
-                        y[t * s.rows + r] = F.dot(s.data + r * s.rowBytes, activations, blocks: s.blocks)
-                    }
-                    t += 1
-                }
-                tileStart = tileEnd
+                t += 4
             }
+            while t < s.tokens {
+                let activations = batch.row(t)
+                for r in tileStart..<tileEnd {
+                    y[t * s.rows + r] = F.dot(s.data + r * s.rowBytes, activations, blocks: s.blocks)
+                }
+                t += 1
+            }
+            tileStart = tileEnd
         }
     }
 

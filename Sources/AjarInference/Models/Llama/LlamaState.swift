@@ -29,8 +29,30 @@ package final class LlamaState {
     let valueCache: UnsafeMutableBufferPointer<Float>
     /// Scratch for the kernels (quantised activations, dequantised rows).
     let scratch: LlamaOps.Scratch
+    /// [ropeDimensions / 2] cos, then sin, of the current token's rotation angles (computed once
+    /// per token, used by every layer).
+    let rotation: UnsafeMutableBufferPointer<Float>
 
-    package init(config: LlamaConfig, capacity: Int) {
+    // Prefill: the same buffers for up to `batchCapacity` tokens at once, `[token][…]`.
+    /// Most prompt tokens one batched forward pass takes (``LlamaModel/prefill(_:state:)``).
+    package let batchCapacity: Int
+    let batchX: UnsafeMutableBufferPointer<Float>
+    let batchXB: UnsafeMutableBufferPointer<Float>
+    let batchXB2: UnsafeMutableBufferPointer<Float>
+    let batchQ: UnsafeMutableBufferPointer<Float>
+    let batchHB: UnsafeMutableBufferPointer<Float>
+    let batchHB2: UnsafeMutableBufferPointer<Float>
+    /// [batchCapacity][ropeDimensions] each token's cos, then sin.
+    let batchRotation: UnsafeMutableBufferPointer<Float>
+    /// [batchCapacity][capacity] attention scores, one row per token of the batch.
+    let batchAtt: UnsafeMutableBufferPointer<Float>
+    /// The batch's quantised activations (one row per token).
+    let batchActivations: QuantizedActivations
+
+    /// - Parameters:
+    ///   - capacity: Most tokens the sequence may hold (clamped to the context length).
+    ///   - batchCapacity: Most prompt tokens per batched forward pass (default 64).
+    package init(config: LlamaConfig, capacity: Int, batchCapacity: Int = 64) {
         self.config = config
         self.capacity = max(1, min(capacity, config.contextLength))
         func buffer(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
@@ -49,10 +71,25 @@ package final class LlamaState {
         keyCache = buffer(config.layers * self.capacity * config.kvDim)
         valueCache = buffer(config.layers * self.capacity * config.kvDim)
         scratch = LlamaOps.Scratch(columns: max(config.dim, config.hiddenDim), threads: 8)
+        rotation = buffer(config.ropeDimensions)
+        let batch = max(1, min(batchCapacity, self.capacity))
+        self.batchCapacity = batch
+        batchX = buffer(batch * config.dim)
+        batchXB = buffer(batch * config.dim)
+        batchXB2 = buffer(batch * config.dim)
+        batchQ = buffer(batch * config.dim)
+        batchHB = buffer(batch * config.hiddenDim)
+        batchHB2 = buffer(batch * config.hiddenDim)
+        batchRotation = buffer(batch * config.ropeDimensions)
+        batchAtt = buffer(batch * self.capacity)
+        batchActivations = QuantizedActivations(maxColumns: max(config.dim, config.hiddenDim), maxTokens: batch)
     }
 
     deinit {
-        for buffer in [x, xb, xb2, q, hb, hb2, att, logits, keyCache, valueCache] { buffer.deallocate() }
+        for buffer in [x, xb, xb2, q, hb, hb2, att, logits, keyCache, valueCache, rotation,
+                       batchX, batchXB, batchXB2, batchQ, batchHB, batchHB2, batchRotation, batchAtt] {
+            buffer.deallocate()
+        }
     }
 
     /// Forgets the sequence (the cache is overwritten as new tokens arrive).
