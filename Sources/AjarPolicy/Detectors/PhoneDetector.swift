@@ -1,0 +1,149 @@
+/// Finds telephone numbers in E.164 form and in common national formats.
+///
+/// A candidate is a run of digit groups joined by single separators (space, `-`, `.`), with at most
+/// one parenthesised group, that does not continue a longer token. It is a phone number when:
+/// - it starts with `+`: 8–15 digits in all (E.164: `+44 20 7946 0958`, `+14155550123`);
+/// - it is North American: groups 3-3-4, or 1-3-3-4 starting with `1`, area code 2–9 first, with one
+///   separator style or a parenthesised area code (`(415) 555-0123`, `415.555.0123`);
+/// - it has a trunk prefix `0` (then a non-zero digit) and 10–12 digits, as in most European
+///   numbering plans (`020 7946 0958`, `030 12345678`, `06-12345678`); dotted only in pairs
+///   (`01.23.45.67.89`).
+///
+/// Dates (`2024-01-15`), times, version strings, ISBNs, IPv4 addresses, SSNs (3-2-4) and card
+/// numbers (4-4-4-4) fail these shapes. Bare 10-digit numbers without a trunk `0` are not taken:
+/// they are as often order or account numbers.
+package struct PhoneDetector: Detector {
+    package init() {}
+
+    package var dataClass: DataClass { .phone }
+
+    package func detect(in bytes: UnsafeBufferPointer<UInt8>, text: String, into spans: inout [DetectedSpan]) {
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            let byte = bytes[i]
+            let startsCandidate =
+                byte.isASCIIDigit
+                || ((byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(")) && i + 1 < n && bytes[i + 1].isASCIIDigit)
+            guard startsCandidate, Self.isLeftBoundary(bytes, i) else {
+                i += 1
+                continue
+            }
+            let (end, isPhone, nextGroup) = Self.match(bytes, from: i)
+            if isPhone {
+                spans.append(DetectedSpan(.phone, i..<end))
+                i = end
+            } else {
+                // Retry from the next space-separated group: "order 12345 call 020 7946 0958".
+                i = max(i + 1, nextGroup)
+            }
+        }
+    }
+
+    private static func isLeftBoundary(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        guard i > 0 else { return true }
+        let previous = bytes[i - 1]
+        if previous.isWordByte || previous == UInt8(ascii: "+") || previous == UInt8(ascii: "_") { return false }
+        // A separator right after a digit or letter continues that token ("v1.2-555…", "12/05").
+        if previous == UInt8(ascii: ".") || previous == UInt8(ascii: "-") || previous == UInt8(ascii: "/")
+            || previous == UInt8(ascii: ":") || previous == UInt8(ascii: ",")
+        {
+            return i < 2 || !bytes[i - 2].isWordByte
+        }
+        return true
+    }
+
+    /// Reads the candidate at `start`.
+    /// - Returns: where it ends, whether it is a phone number, and where the group after the first
+    ///   space separator starts (for a retry).
+    private static func match(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Int, Bool, Int) {
+        let n = bytes.count
+        var j = start
+        let hasPlus = bytes[j] == UInt8(ascii: "+")
+        if hasPlus { j += 1 }
+        var lengths: [Int] = []
+        var separators: [UInt8] = []
+        var parenGroup = -1
+        var totalDigits = 0
+        var firstDigit: UInt8 = 0
+        var secondDigit: UInt8 = 0
+        var nextGroup = n
+        while true {
+            var inParens = false
+            if j < n, bytes[j] == UInt8(ascii: "("), parenGroup < 0 {
+                inParens = true
+                parenGroup = lengths.count
+                j += 1
+            }
+            let digits = bytes.run(from: j, limit: 16) { $0.isASCIIDigit }
+            guard digits > 0, lengths.count < 8 else { return (j, false, nextGroup) }
+            if totalDigits == 0 {
+                firstDigit = bytes[j]
+                if digits >= 2 { secondDigit = bytes[j + 1] }
+            } else if totalDigits == 1 {
+                secondDigit = bytes[j]
+            }
+            lengths.append(digits)
+            totalDigits += digits
+            j += digits
+            if j < n, bytes[j].isASCIIDigit { return (j, false, n) }  // a group longer than 16 digits
+            if inParens {
+                guard j < n, bytes[j] == UInt8(ascii: ")") else { return (j, false, nextGroup) }
+                j += 1
+                if j < n, bytes[j].isASCIIDigit {
+                    separators.append(UInt8(ascii: ")"))
+                    continue
+                }
+            }
+            guard j + 1 < n else { break }
+            let separator = bytes[j]
+            guard separator == UInt8(ascii: " ") || separator == UInt8(ascii: "-") || separator == UInt8(ascii: ".")
+            else { break }
+            let next = bytes[j + 1]
+            guard next.isASCIIDigit || (next == UInt8(ascii: "(") && parenGroup < 0) else { break }
+            if separator == UInt8(ascii: " "), nextGroup == n { nextGroup = j + 1 }
+            separators.append(separator)
+            j += 1
+        }
+        // The token must end here: not followed by a letter, digit, or a separator and a digit.
+        if j < n {
+            let after = bytes[j]
+            if after.isWordByte || after == UInt8(ascii: "@") || after == UInt8(ascii: "_") { return (j, false, nextGroup) }
+            if (after == UInt8(ascii: ".") || after == UInt8(ascii: "-") || after == UInt8(ascii: "/")
+                || after == UInt8(ascii: ":")), j + 1 < n, bytes[j + 1].isASCIIDigit
+            {
+                return (j, false, nextGroup)
+            }
+        }
+        let isPhone = classify(
+            hasPlus: hasPlus, lengths: lengths, separators: separators, parenGroup: parenGroup,
+            totalDigits: totalDigits, firstDigit: firstDigit, secondDigit: secondDigit
+        )
+        return (j, isPhone, nextGroup)
+    }
+
+    private static func classify(
+        hasPlus: Bool, lengths: [Int], separators: [UInt8], parenGroup: Int, totalDigits: Int,
+        firstDigit: UInt8, secondDigit: UInt8
+    ) -> Bool {
+        if hasPlus {
+            return (8...15).contains(totalDigits) && firstDigit != UInt8(ascii: "0")
+        }
+        let uniform = separators.allSatisfy { $0 == separators.first }
+        // North American Numbering Plan.
+        if lengths == [3, 3, 4] || (lengths == [1, 3, 3, 4] && firstDigit == UInt8(ascii: "1")) {
+            let areaIndex = lengths.count == 4 ? 1 : 0
+            if parenGroup >= 0 { return parenGroup == areaIndex }
+            if lengths.count == 3, firstDigit < UInt8(ascii: "2") { return false }
+            if lengths.count == 4, separators.first == UInt8(ascii: ".") { return false }
+            return uniform
+        }
+        // Trunk prefix 0 (most of Europe, UK, Australia).
+        guard firstDigit == UInt8(ascii: "0"), secondDigit != UInt8(ascii: "0"), (10...12).contains(totalDigits)
+        else { return false }
+        if separators.contains(UInt8(ascii: ".")) {
+            return uniform && lengths.dropFirst().allSatisfy { $0 == 2 }
+        }
+        return lengths.allSatisfy { $0 >= 2 } && (parenGroup < 0 || parenGroup == 0)
+    }
+}
