@@ -12,21 +12,25 @@ package struct IBANDetector: Detector {
     package func detect(in bytes: UnsafeBufferPointer<UInt8>, text: String, into spans: inout [DetectedSpan]) {
         let n = bytes.count
         var i = 0
+        // Word by word: an IBAN starts a word, so the rest of a word is skipped at one comparison a byte.
         while i + 15 <= n {
             let a = bytes[i]
-            guard a.isASCIILetter, bytes[i + 1].isASCIILetter, bytes[i + 2].isASCIIDigit, bytes[i + 3].isASCIIDigit,
+            guard a.isWordByte else {
+                i += 1
+                continue
+            }
+            if a.isASCIILetter, bytes[i + 1].isASCIILetter, bytes[i + 2].isASCIIDigit, bytes[i + 3].isASCIIDigit,
                 i == 0 || !bytes[i - 1].isWordByte
-            else {
-                i += 1
-                continue
+            {
+                let key = UInt16(a.asciiLowercased &- 0x20) << 8 | UInt16(bytes[i + 1].asciiLowercased &- 0x20)
+                if let length = Self.lengths[key], let end = Self.match(bytes, from: i, length: length) {
+                    spans.append(DetectedSpan(.iban, i..<end))
+                    i = end
+                    continue
+                }
             }
-            let key = UInt16(a.asciiLowercased &- 0x20) << 8 | UInt16(bytes[i + 1].asciiLowercased &- 0x20)
-            guard let length = Self.lengths[key], let end = Self.match(bytes, from: i, length: length) else {
-                i += 1
-                continue
-            }
-            spans.append(DetectedSpan(.iban, i..<end))
-            i = end
+            i += 1
+            while i < n, bytes[i].isWordByte { i += 1 }
         }
     }
 

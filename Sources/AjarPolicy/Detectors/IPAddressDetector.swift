@@ -13,40 +13,54 @@ package struct IPAddressDetector: Detector {
     package func detect(in bytes: UnsafeBufferPointer<UInt8>, text: String, into spans: inout [DetectedSpan]) {
         let n = bytes.count
         var i = 0
+        // Word by word: an address starts a word (or with "::"), so the rest of a word is skipped
+        // at one comparison a byte.
         while i < n {
             let byte = bytes[i]
-            guard byte.isHexDigit || byte == UInt8(ascii: ":") else {
+            guard byte.isWordByte || byte == UInt8(ascii: ":") else {
                 i += 1
                 continue
             }
-            if i > 0 {
-                let previous = bytes[i - 1]
-                if previous.isWordByte || previous == UInt8(ascii: ".") || previous == UInt8(ascii: ":")
-                    || previous == UInt8(ascii: "_") || previous == UInt8(ascii: "-")
-                {
-                    i += 1
-                    continue
-                }
-            }
-            if byte.isASCIIDigit, let end = Self.ipv4(bytes, from: i) {
-                if !Self.followsVersionWord(bytes, i) { spans.append(DetectedSpan(.ipAddress, i..<end)) }
+            if let end = Self.address(bytes, at: i) {
+                spans.append(DetectedSpan(.ipAddress, i..<end))
                 i = end
                 continue
             }
-            // The token of hex digits, colons and dots that starts here.
-            let length = bytes.run(from: i, limit: 64) { $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }
-            var end = i + length
-            if end < n, bytes[end].isWordByte || bytes[end] == UInt8(ascii: "_") {
-                i = end + 1
-                continue
+            if byte == UInt8(ascii: ":") {
+                i += 1
+            } else {
+                i += 1
+                while i < n, bytes[i].isWordByte { i += 1 }
             }
-            while end > i, bytes[end - 1] == UInt8(ascii: ".") { end -= 1 }
-            if end - i >= 2, bytes[end - 1] == UInt8(ascii: ":"), bytes[end - 2] != UInt8(ascii: ":") { end -= 1 }
-            if Self.isIPv6(bytes, i, end) {
-                spans.append(DetectedSpan(.ipAddress, i..<end))
-            }
-            i = max(i + 1, i + length)
         }
+    }
+
+    /// The end of an IP address starting at `i`, if one does.
+    private static func address(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
+        let n = bytes.count
+        let byte = bytes[i]
+        guard byte.isHexDigit || byte == UInt8(ascii: ":") else { return nil }
+        if i > 0 {
+            let previous = bytes[i - 1]
+            if previous.isWordByte || previous == UInt8(ascii: ".") || previous == UInt8(ascii: ":")
+                || previous == UInt8(ascii: "_") || previous == UInt8(ascii: "-")
+            {
+                return nil
+            }
+        }
+        if byte.isASCIIDigit, let end = ipv4(bytes, from: i) {
+            // A version string is skipped whole, not reported.
+            return followsVersionWord(bytes, i) ? nil : end
+        }
+        // IPv6 needs a colon within the first five bytes ("2001:", "fe80:", "::").
+        let hexRun = bytes.run(from: i, limit: 5) { $0.isHexDigit }
+        guard hexRun <= 4, i + hexRun < n, bytes[i + hexRun] == UInt8(ascii: ":") else { return nil }
+        let length = bytes.run(from: i, limit: 64) { $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }
+        var end = i + length
+        if end < n, bytes[end].isWordByte || bytes[end] == UInt8(ascii: "_") { return nil }
+        while end > i, bytes[end - 1] == UInt8(ascii: ".") { end -= 1 }
+        if end - i >= 2, bytes[end - 1] == UInt8(ascii: ":"), bytes[end - 2] != UInt8(ascii: ":") { end -= 1 }
+        return isIPv6(bytes, i, end) ? end : nil
     }
 
     /// The end of a dotted quad starting at `start` that ends its token (a port may follow), if any.

@@ -29,14 +29,11 @@ package struct PhoneDetector: Detector {
                 i += 1
                 continue
             }
-            let (end, isPhone, nextGroup) = Self.match(bytes, from: i)
-            if isPhone {
-                spans.append(DetectedSpan(.phone, i..<end))
-                i = end
-            } else {
-                // Retry from the next space-separated group: "order 12345 call 020 7946 0958".
-                i = max(i + 1, nextGroup)
-            }
+            let (end, isPhone) = Self.match(bytes, from: i)
+            if isPhone { spans.append(DetectedSpan(.phone, i..<end)) }
+            // A run that is not a phone number is skipped whole: its tail ("0532 0130 00" of an
+            // IBAN, the last groups of a card) is not a phone number either.
+            i = max(i + 1, end)
         }
     }
 
@@ -54,9 +51,8 @@ package struct PhoneDetector: Detector {
     }
 
     /// Reads the candidate at `start`.
-    /// - Returns: where it ends, whether it is a phone number, and where the group after the first
-    ///   space separator starts (for a retry).
-    private static func match(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Int, Bool, Int) {
+    /// - Returns: where it ends and whether it is a phone number.
+    private static func match(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Int, Bool) {
         let n = bytes.count
         var j = start
         let hasPlus = bytes[j] == UInt8(ascii: "+")
@@ -67,7 +63,6 @@ package struct PhoneDetector: Detector {
         var totalDigits = 0
         var firstDigit: UInt8 = 0
         var secondDigit: UInt8 = 0
-        var nextGroup = n
         while true {
             var inParens = false
             if j < n, bytes[j] == UInt8(ascii: "("), parenGroup < 0 {
@@ -76,7 +71,7 @@ package struct PhoneDetector: Detector {
                 j += 1
             }
             let digits = bytes.run(from: j, limit: 16) { $0.isASCIIDigit }
-            guard digits > 0, lengths.count < 8 else { return (j, false, nextGroup) }
+            guard digits > 0, lengths.count < 8 else { return (j, false) }
             if totalDigits == 0 {
                 firstDigit = bytes[j]
                 if digits >= 2 { secondDigit = bytes[j + 1] }
@@ -86,9 +81,9 @@ package struct PhoneDetector: Detector {
             lengths.append(digits)
             totalDigits += digits
             j += digits
-            if j < n, bytes[j].isASCIIDigit { return (j, false, n) }  // a group longer than 16 digits
+            if j < n, bytes[j].isASCIIDigit { return (j, false) }  // a group longer than 16 digits
             if inParens {
-                guard j < n, bytes[j] == UInt8(ascii: ")") else { return (j, false, nextGroup) }
+                guard j < n, bytes[j] == UInt8(ascii: ")") else { return (j, false) }
                 j += 1
                 if j < n, bytes[j].isASCIIDigit {
                     separators.append(UInt8(ascii: ")"))
@@ -100,26 +95,26 @@ package struct PhoneDetector: Detector {
             guard separator == UInt8(ascii: " ") || separator == UInt8(ascii: "-") || separator == UInt8(ascii: ".")
             else { break }
             let next = bytes[j + 1]
-            guard next.isASCIIDigit || (next == UInt8(ascii: "(") && parenGroup < 0) else { break }
-            if separator == UInt8(ascii: " "), nextGroup == n { nextGroup = j + 1 }
+            let opensGroup = next == UInt8(ascii: "(") && parenGroup < 0 && j + 2 < n && bytes[j + 2].isASCIIDigit
+            guard next.isASCIIDigit || opensGroup else { break }
             separators.append(separator)
             j += 1
         }
         // The token must end here: not followed by a letter, digit, or a separator and a digit.
         if j < n {
             let after = bytes[j]
-            if after.isWordByte || after == UInt8(ascii: "@") || after == UInt8(ascii: "_") { return (j, false, nextGroup) }
+            if after.isWordByte || after == UInt8(ascii: "@") || after == UInt8(ascii: "_") { return (j, false) }
             if (after == UInt8(ascii: ".") || after == UInt8(ascii: "-") || after == UInt8(ascii: "/")
                 || after == UInt8(ascii: ":")), j + 1 < n, bytes[j + 1].isASCIIDigit
             {
-                return (j, false, nextGroup)
+                return (j, false)
             }
         }
         let isPhone = classify(
             hasPlus: hasPlus, lengths: lengths, separators: separators, parenGroup: parenGroup,
             totalDigits: totalDigits, firstDigit: firstDigit, secondDigit: secondDigit
         )
-        return (j, isPhone, nextGroup)
+        return (j, isPhone)
     }
 
     private static func classify(

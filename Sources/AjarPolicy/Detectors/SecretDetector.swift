@@ -20,8 +20,14 @@ package struct SecretDetector: Detector {
     package func detect(in bytes: UnsafeBufferPointer<UInt8>, text: String, into spans: inout [DetectedSpan]) {
         let n = bytes.count
         var i = 0
+        // Token by token: every format starts a token, so the bytes inside one are skipped at the
+        // cost of one comparison each.
         while i < n {
             let byte = bytes[i]
+            guard byte.isTokenByte else {
+                i += 1
+                continue
+            }
             let end: Int?
             switch byte {
             case UInt8(ascii: "A"): end = Self.awsOrGoogleKey(bytes, i)
@@ -37,6 +43,7 @@ package struct SecretDetector: Detector {
                 i = end
             } else {
                 i += 1
+                while i < n, bytes[i].isTokenByte { i += 1 }
             }
         }
     }
@@ -87,11 +94,12 @@ package struct SecretDetector: Detector {
     }
 
     private static func gitHubToken(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
-        guard startsToken(bytes, i), i + 4 < bytes.count, bytes[i + 1] == UInt8(ascii: "h") else { return nil }
+        guard startsToken(bytes, i), i + 4 < bytes.count else { return nil }
         if bytes.matches("github_pat_", at: i) {
             let length = bytes.run(from: i + 11, limit: 256) { $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "_") }
             return length >= 22 && endsToken(bytes, i + 11 + length) ? i + 11 + length : nil
         }
+        guard bytes[i + 1] == UInt8(ascii: "h") else { return nil }
         let kind = bytes[i + 2]
         guard bytes[i + 3] == UInt8(ascii: "_"),
             kind == UInt8(ascii: "p") || kind == UInt8(ascii: "o") || kind == UInt8(ascii: "u")
