@@ -45,10 +45,42 @@ package struct SensitiveDataScanner: Sendable {
     }
 
     /// Keeps a deterministic, non-overlapping subset of `spans` (see the type's description).
+    ///
+    /// Spans are first split into clusters of transitively overlapping spans (a sweep by start);
+    /// clusters cannot affect each other, so the longest-first choice runs per cluster, and the
+    /// common case, no overlap at all, costs one sort.
     static func resolveOverlaps(_ spans: [DetectedSpan], priority: [DataClass: Int]) -> [DetectedSpan] {
-        let valid = spans.filter { !$0.range.isEmpty }
+        let valid = spans.filter { !$0.range.isEmpty }.sorted { a, b in
+            if a.range.lowerBound != b.range.lowerBound { return a.range.lowerBound < b.range.lowerBound }
+            return a.range.upperBound > b.range.upperBound
+        }
         guard valid.count > 1 else { return valid }
-        let ordered = valid.sorted { a, b in
+        var kept: [DetectedSpan] = []
+        kept.reserveCapacity(valid.count)
+        var clusterStart = 0
+        var clusterEnd = valid[0].range.upperBound
+        for index in 1...valid.count {
+            if index < valid.count, valid[index].range.lowerBound < clusterEnd {
+                clusterEnd = max(clusterEnd, valid[index].range.upperBound)
+                continue
+            }
+            let cluster = valid[clusterStart..<index]
+            if cluster.count == 1 {
+                kept.append(contentsOf: cluster)
+            } else {
+                kept.append(contentsOf: choose(from: cluster, priority: priority))
+            }
+            if index < valid.count {
+                clusterStart = index
+                clusterEnd = valid[index].range.upperBound
+            }
+        }
+        return kept
+    }
+
+    /// Longest first, then earliest, then by detector priority; drops what overlaps a kept span.
+    private static func choose(from cluster: ArraySlice<DetectedSpan>, priority: [DataClass: Int]) -> [DetectedSpan] {
+        let ordered = cluster.sorted { a, b in
             if a.range.count != b.range.count { return a.range.count > b.range.count }
             if a.range.lowerBound != b.range.lowerBound { return a.range.lowerBound < b.range.lowerBound }
             let pa = priority[a.dataClass] ?? .max
@@ -56,8 +88,8 @@ package struct SensitiveDataScanner: Sendable {
             if pa != pb { return pa < pb }
             return a.dataClass < b.dataClass
         }
-        // Kept spans sorted by start and disjoint, so only the neighbours of the insertion point can
-        // overlap a new span: O(n log n) even for adversarial inputs with many spans.
+        // Kept spans sorted by start and disjoint: only the neighbours of the insertion point can
+        // overlap a new span.
         var kept: [DetectedSpan] = []
         for span in ordered {
             var low = 0

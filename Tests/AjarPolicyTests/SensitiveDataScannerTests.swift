@@ -28,3 +28,29 @@ import Testing
         #expect(spans == [DetectedSpan(.email, 10..<25)])
     }
 }
+
+extension SensitiveDataScannerTests {
+    @Test("property: overlap resolution keeps disjoint, sorted spans, the same for any input order", arguments: [21, 22] as [UInt64])
+    func overlapProperty(seed: UInt64) {
+        var generator = SplitMix64(seed: seed)
+        let classes = DataClass.builtIn
+        let priority = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($0.element, $0.offset) })
+        for _ in 0..<300 {
+            var spans: [DetectedSpan] = []
+            for _ in 0..<generator.int(in: 0...12) {
+                let start = generator.int(in: 0...60)
+                spans.append(DetectedSpan(classes[generator.int(in: 0...(classes.count - 1))], start..<(start + generator.int(in: 0...15))))
+            }
+            let kept = SensitiveDataScanner.resolveOverlaps(spans, priority: priority)
+            #expect(zip(kept, kept.dropFirst()).allSatisfy { $0.range.upperBound <= $1.range.lowerBound })
+            #expect(kept.allSatisfy { spans.contains($0) && !$0.range.isEmpty })
+            // Every dropped non-empty span overlaps a kept one at least as long.
+            for span in spans where !span.range.isEmpty && !kept.contains(span) {
+                #expect(kept.contains { $0.range.overlaps(span.range) && $0.range.count >= span.range.count })
+            }
+            var shuffled = spans
+            shuffled.shuffle(using: &generator)
+            #expect(SensitiveDataScanner.resolveOverlaps(shuffled, priority: priority) == kept)
+        }
+    }
+}
