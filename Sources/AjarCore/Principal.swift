@@ -26,6 +26,8 @@ package struct Principal: Codable, Sendable, Equatable, Hashable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case keyID = "key_id", app, team, tier, allowedModels = "allowed_models"
+        case keyID = "key_id"
+        case app, team, tier
+        case allowedModels = "allowed_models"
     }
 }

@@ -50,7 +50,9 @@ package struct DataClass: RawRepresentable, Codable, Sendable, Hashable, Compara
         let bytes = Array(name.utf8)
         guard let first = bytes.first, bytes.count <= 64, first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z")
         else { return false }
-        return bytes.allSatisfy { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || $0.isASCIIDigit || $0 == UInt8(ascii: "_") }
+        return bytes.allSatisfy {
+            ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || $0.isASCIIDigit || $0 == UInt8(ascii: "_")
+        }
     }
 
     /// The placeholder stem: the name upper-cased (`payment_card` → `PAYMENT_CARD`).

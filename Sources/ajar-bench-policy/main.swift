@@ -82,7 +82,8 @@ for detector in SensitiveDataScanner.builtInDetectors {
 // The whole plan: scan every message, pick actions, filter candidates, pseudonymise.
 let engine: PolicyEngine
 do {
-    engine = try PolicyEngine(config: PolicyConfig(data: ["email": .pseudonymise, "phone": .pseudonymise, "payment_card": .keepLocal]))
+    engine = try PolicyEngine(
+        config: PolicyConfig(data: ["email": .pseudonymise, "phone": .pseudonymise, "payment_card": .keepLocal]))
 } catch {
     print("config error: \(error)")
     exit(1)
@@ -92,7 +93,9 @@ let candidates = [
     ModelCard(alias: "llama", provider: "local", hosting: .local, openness: OpennessRecord(weights: .restricted)),
 ]
 let principal = Principal(app: "bench", team: "bench")
-for (label, text) in [("PolicyEngine.plan, no sensitive data", clean), ("PolicyEngine.plan, some sensitive data", dirty)] {
+for (label, text) in [
+    ("PolicyEngine.plan, no sensitive data", clean), ("PolicyEngine.plan, some sensitive data", dirty),
+] {
     let request = ChatRequest(model: "gpt", messages: [ChatMessage(role: .user, text: text)])
     measure(label, text) { _ in
         (try? engine.plan(request: request, principal: principal, candidates: candidates))?.dataClasses.count ?? -1

@@ -8,20 +8,44 @@ import Testing
         #expect(OpennessClass.allCases.sorted() == [.closed, .openWeights, .openModel, .openTooling, .openScience])
         #expect(OpennessClass.openWeights < .openModel)
         #expect(!(OpennessClass.openScience < .openTooling))
-        #expect(OpennessClass.allCases.map(\.rawValue) == ["closed", "open-weights", "open-model", "open-tooling", "open-science"])
+        #expect(
+            OpennessClass.allCases.map(\.rawValue) == [
+                "closed", "open-weights", "open-model", "open-tooling", "open-science",
+            ])
     }
 
-    @Test("a record derives its class: each MOF class needs everything below it", arguments: [
-        (OpennessRecord(), OpennessClass.closed),
-        (OpennessRecord(weights: .closed, code: .open, trainingData: .open, documentation: .open, licence: "MIT"), .closed),
-        (OpennessRecord(weights: .restricted, code: .open, trainingData: .open, documentation: .open, licence: "llama3.1"), .openWeights),
-        (OpennessRecord(weights: .open, documentation: .open, licence: "proprietary"), .openWeights),
-        (OpennessRecord(weights: .open, documentation: .partial, licence: "Apache-2.0"), .openWeights),
-        (OpennessRecord(weights: .open, documentation: .open, licence: "apache-2.0"), .openModel),
-        (OpennessRecord(weights: .open, code: .partial, trainingData: .open, documentation: .open, licence: "MIT"), .openModel),
-        (OpennessRecord(weights: .open, code: .open, trainingData: .partial, documentation: .open, licence: "MIT"), .openTooling),
-        (OpennessRecord(weights: .open, code: .open, trainingData: .open, documentation: .open, licence: "Apache-2.0"), .openScience),
-    ])
+    @Test(
+        "a record derives its class: each MOF class needs everything below it",
+        arguments: [
+            (OpennessRecord(), OpennessClass.closed),
+            (
+                OpennessRecord(
+                    weights: .closed, code: .open, trainingData: .open, documentation: .open, licence: "MIT"), .closed
+            ),
+            (
+                OpennessRecord(
+                    weights: .restricted, code: .open, trainingData: .open, documentation: .open, licence: "llama3.1"),
+                .openWeights
+            ),
+            (OpennessRecord(weights: .open, documentation: .open, licence: "proprietary"), .openWeights),
+            (OpennessRecord(weights: .open, documentation: .partial, licence: "Apache-2.0"), .openWeights),
+            (OpennessRecord(weights: .open, documentation: .open, licence: "apache-2.0"), .openModel),
+            (
+                OpennessRecord(
+                    weights: .open, code: .partial, trainingData: .open, documentation: .open, licence: "MIT"),
+                .openModel
+            ),
+            (
+                OpennessRecord(
+                    weights: .open, code: .open, trainingData: .partial, documentation: .open, licence: "MIT"),
+                .openTooling
+            ),
+            (
+                OpennessRecord(
+                    weights: .open, code: .open, trainingData: .open, documentation: .open, licence: "Apache-2.0"),
+                .openScience
+            ),
+        ])
     func derivation(_ record: OpennessRecord, _ expected: OpennessClass) {
         #expect(record.opennessClass == expected)
     }
@@ -51,7 +75,8 @@ import Testing
         #expect(bare.opennessClass == .closed)
         #expect(bare.openness.licence == "proprietary")
         #expect(throws: DecodingError.self) {
-            try JSONDecoder().decode(ModelCard.self, from: Data(#"{"alias": "x", "provider": "p", "hosting": "cloud"}"#.utf8))
+            try JSONDecoder().decode(
+                ModelCard.self, from: Data(#"{"alias": "x", "provider": "p", "hosting": "cloud"}"#.utf8))
         }
     }
 
@@ -66,7 +91,9 @@ import Testing
         let pricing = Pricing(input: 2.5, output: 10, cachedInput: 1.25)
         let usage = Usage(promptTokens: 1_000_000, completionTokens: 100_000, cachedPromptTokens: 400_000)
         #expect(abs(pricing.cost(of: usage) - (0.6 * 2.5 + 0.4 * 1.25 + 0.1 * 10)) < 1e-9)
-        #expect(Pricing(input: 1, output: 1).cost(of: Usage(promptTokens: 1_000_000, completionTokens: 0, cachedPromptTokens: 5)) == 1)
+        #expect(
+            Pricing(input: 1, output: 1).cost(
+                of: Usage(promptTokens: 1_000_000, completionTokens: 0, cachedPromptTokens: 5)) == 1)
         #expect(pricing.cost(of: Usage(promptTokens: -5, completionTokens: -5)) == 0)
     }
 
@@ -76,7 +103,8 @@ import Testing
         let limited = Principal(keyID: "k", app: "a", team: "t", tier: "high", allowedModels: ["m"])
         #expect(limited.mayUse(model: "m") && !limited.mayUse(model: "x"))
         let decoded = try JSONDecoder().decode(
-            Principal.self, from: Data(#"{"key_id": "k", "app": "a", "team": "t", "tier": "high", "allowed_models": ["m"]}"#.utf8))
+            Principal.self,
+            from: Data(#"{"key_id": "k", "app": "a", "team": "t", "tier": "high", "allowed_models": ["m"]}"#.utf8))
         #expect(decoded == limited)
     }
 }

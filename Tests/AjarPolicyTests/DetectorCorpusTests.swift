@@ -29,7 +29,8 @@ import Testing
     }
 
     static func loadCorpus() throws -> [Snippet] {
-        let url = try #require(Bundle.module.url(forResource: "detector-corpus", withExtension: "jsonl", subdirectory: "Fixtures"))
+        let url = try #require(
+            Bundle.module.url(forResource: "detector-corpus", withExtension: "jsonl", subdirectory: "Fixtures"))
         let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
         return try lines.map { try JSONDecoder().decode(Snippet.self, from: Data($0.utf8)) }
     }
@@ -73,7 +74,9 @@ import Testing
         for dataClass in DataClass.builtIn {
             let t = tallies[dataClass.rawValue] ?? Tally()
             report += dataClass.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
-            report += String(format: " %3d %3d %3d  %9.3f  %6.3f\n", t.truePositives, t.falsePositives, t.falseNegatives, t.precision, t.recall)
+            report += String(
+                format: " %3d %3d %3d  %9.3f  %6.3f\n", t.truePositives, t.falsePositives, t.falseNegatives,
+                t.precision, t.recall)
         }
         print(report + mistakes.joined(separator: "\n"))
         for dataClass in DataClass.builtIn {

@@ -7,7 +7,10 @@ import Testing
     /// The example from issue 5, as the gateway's YAML loader will decode it.
     static let exampleConfig = PolicyConfig(
         defaultTier: "limited",
-        data: ["email": .pseudonymise, "phone": .pseudonymise, "payment_card": .keepLocal, "iban": .keepLocal, "secret": .block],
+        data: [
+            "email": .pseudonymise, "phone": .pseudonymise, "payment_card": .keepLocal, "iban": .keepLocal,
+            "secret": .block,
+        ],
         tiers: [
             "high": TierPolicy(hosting: [.local, .selfHosted], minOpenness: .openWeights, auditContent: true),
             "unacceptable": TierPolicy(refuse: true),
@@ -20,16 +23,19 @@ import Testing
         openness: OpennessRecord(weights: .restricted, licence: "llama3.1"))
     static let ollama = ModelCard(
         alias: "olmo", provider: "ollama", hosting: .selfHosted,
-        openness: OpennessRecord(weights: .open, code: .open, trainingData: .open, documentation: .open, licence: "Apache-2.0"))
+        openness: OpennessRecord(
+            weights: .open, code: .open, trainingData: .open, documentation: .open, licence: "Apache-2.0"))
     static let closedSelfHosted = ModelCard(alias: "mystery", provider: "vllm", hosting: .selfHosted)
     static let all = [vendor, claude, local, ollama, closedSelfHosted]
 
     static let app = Principal(keyID: "k1", app: "support-bot", team: "cx")
 
     static func request(_ text: String) -> ChatRequest {
-        ChatRequest(model: "gpt-4o", messages: [
-            ChatMessage(role: .system, text: "You are helpful."), ChatMessage(role: .user, text: text),
-        ])
+        ChatRequest(
+            model: "gpt-4o",
+            messages: [
+                ChatMessage(role: .system, text: "You are helpful."), ChatMessage(role: .user, text: text),
+            ])
     }
 
     static func engine(_ config: PolicyConfig = exampleConfig) throws -> PolicyEngine {
@@ -63,7 +69,9 @@ import Testing
         #expect(plan.pseudonymisedSpans == 3)
         var answer = ChatMessage(role: .assistant, text: "I wrote to <EMAIL_1>.")
         answer.toolCalls = [ToolCall(id: "t", name: "call", arguments: "{\"number\":\"<PHONE_1>\"}")]
-        let response = ChatResponse(id: "r", model: "gpt-4o", created: 0, choices: [ChatChoice(index: 0, message: answer, finishReason: .stop())])
+        let response = ChatResponse(
+            id: "r", model: "gpt-4o", created: 0,
+            choices: [ChatChoice(index: 0, message: answer, finishReason: .stop())])
         let restored = plan.restore(response)
         #expect(restored.choices[0].message.text == "I wrote to ada@example.com.")
         #expect(restored.choices[0].message.toolCalls[0].arguments == "{\"number\":\"+44 20 7946 0958\"}")
@@ -72,7 +80,8 @@ import Testing
     @Test("keep-local drops vendor candidates and says why")
     func keepLocal() throws {
         let plan = try Self.engine().plan(
-            request: Self.request("Refund to DE89 3704 0044 0532 0130 00 please"), principal: Self.app, candidates: Self.all)
+            request: Self.request("Refund to DE89 3704 0044 0532 0130 00 please"), principal: Self.app,
+            candidates: Self.all)
         #expect(plan.candidates.map(\.alias) == ["llama-local", "olmo", "mystery"])
         #expect(plan.trace.excluded.map(\.alias) == ["gpt-4o", "claude"])
         #expect(plan.trace.excluded.allSatisfy { $0.reason == "keep-local" })
@@ -91,7 +100,9 @@ import Testing
         #expect(refusal.dataClasses == [.secret])
         #expect(refusal.gatewayError.status == 403)
         #expect(refusal.gatewayError == .forbidden(refusal.explanation, code: "policy_data_blocked"))
-        let everything = [refusal.explanation, refusal.description, refusal.trace.description, refusal.trace.headerValue()]
+        let everything = [
+            refusal.explanation, refusal.description, refusal.trace.description, refusal.trace.headerValue(),
+        ]
         for text in everything {
             #expect(!text.contains(key))
             #expect(!text.contains("ada@example.com"))
@@ -107,10 +118,13 @@ import Testing
         tool.toolCallID = "1"
         var refused = ChatMessage(role: .assistant, text: "")
         refused.refusal = "I won't email grace@example.org"
-        let request = ChatRequest(model: "m", messages: [
-            ChatMessage(role: .system, text: "Operator phone +44 20 7946 0958"), assistant, tool, refused,
-            ChatMessage(role: .user, content: [.text("see"), .image(ImageSource(url: "https://x")), .text("10.1.2.3")]),
-        ])
+        let request = ChatRequest(
+            model: "m",
+            messages: [
+                ChatMessage(role: .system, text: "Operator phone +44 20 7946 0958"), assistant, tool, refused,
+                ChatMessage(
+                    role: .user, content: [.text("see"), .image(ImageSource(url: "https://x")), .text("10.1.2.3")]),
+            ])
         let plan = try Self.engine().plan(request: request, principal: Self.app, candidates: Self.all)
         #expect(plan.dataClasses == [.email, .iban, .ipAddress, .paymentCard, .phone])
         #expect(plan.vendorRequest.messages[0].text == "Operator phone <PHONE_1>")
@@ -157,7 +171,8 @@ import Testing
     func noCandidate() throws {
         let error = #expect(throws: PolicyRefusal.self) {
             try Self.engine().plan(
-                request: Self.request("card 4111 1111 1111 1111"), principal: Self.app, candidates: [Self.vendor, Self.claude])
+                request: Self.request("card 4111 1111 1111 1111"), principal: Self.app,
+                candidates: [Self.vendor, Self.claude])
         }
         #expect(error?.reason == .noAllowedModel)
         #expect(error?.dataClasses == [.paymentCard])
@@ -183,7 +198,8 @@ import Testing
     @Test("redact replaces values for every model and is not restored")
     func redact() throws {
         let config = PolicyConfig(data: ["email": .redact])
-        let plan = try Self.engine(config).plan(request: Self.request("mail ada@example.com"), principal: Self.app, candidates: Self.all)
+        let plan = try Self.engine(config).plan(
+            request: Self.request("mail ada@example.com"), principal: Self.app, candidates: Self.all)
         #expect(plan.vendorRequest.messages[1].text == "mail [REDACTED_EMAIL]")
         #expect(plan.inHouseRequest.messages[1].text == "mail [REDACTED_EMAIL]")
         #expect(plan.pseudonyms.isEmpty)
@@ -205,14 +221,22 @@ import Testing
         #expect(plan.vendorRequest.messages[1].text == "<EMPLOYEE_ID_1> works on nightjar")
     }
 
-    @Test("config errors name the key", arguments: [
-        (PolicyConfig(defaultTier: "nope"), "policy.default_tier"),
-        (PolicyConfig(detectors: [CustomDetectorConfig(dataClass: "x", pattern: "([")]), "policy.detectors[0].pattern"),
-        (PolicyConfig(detectors: [CustomDetectorConfig(dataClass: "Bad Name", words: ["a"])]), "policy.detectors[0].class"),
-        (PolicyConfig(detectors: [CustomDetectorConfig(dataClass: "x")]), "policy.detectors[0]"),
-        (PolicyConfig(detectors: [CustomDetectorConfig(dataClass: "x", words: [""])]), "policy.detectors[0].words"),
-        (PolicyConfig(data: ["E-mail": .block]), "policy.data.E-mail"),
-    ])
+    @Test(
+        "config errors name the key",
+        arguments: [
+            (PolicyConfig(defaultTier: "nope"), "policy.default_tier"),
+            (
+                PolicyConfig(detectors: [CustomDetectorConfig(dataClass: "x", pattern: "([")]),
+                "policy.detectors[0].pattern"
+            ),
+            (
+                PolicyConfig(detectors: [CustomDetectorConfig(dataClass: "Bad Name", words: ["a"])]),
+                "policy.detectors[0].class"
+            ),
+            (PolicyConfig(detectors: [CustomDetectorConfig(dataClass: "x")]), "policy.detectors[0]"),
+            (PolicyConfig(detectors: [CustomDetectorConfig(dataClass: "x", words: [""])]), "policy.detectors[0].words"),
+            (PolicyConfig(data: ["E-mail": .block]), "policy.data.E-mail"),
+        ])
     func configErrors(_ config: PolicyConfig, _ keyPath: String) {
         #expect(throws: PolicyConfigError.self) { try PolicyEngine(config: config) }
         do {
@@ -242,15 +266,21 @@ import Testing
             try JSONDecoder().decode(PolicyConfig.self, from: Data(#"{"data": {"email": "shred"}}"#.utf8))
         }
         let custom = try JSONDecoder().decode(
-            PolicyConfig.self, from: Data(#"{"detectors": [{"class": "codename", "words": ["nightjar"], "case_sensitive": true}]}"#.utf8))
-        #expect(custom.detectors == [CustomDetectorConfig(dataClass: "codename", words: ["nightjar"], caseSensitive: true)])
+            PolicyConfig.self,
+            from: Data(#"{"detectors": [{"class": "codename", "words": ["nightjar"], "case_sensitive": true}]}"#.utf8))
+        #expect(
+            custom.detectors == [CustomDetectorConfig(dataClass: "codename", words: ["nightjar"], caseSensitive: true)])
     }
 
     @Test("the trace never contains a value, whatever the action")
     func traceHasNoValues() throws {
-        let values = ["ada@example.com", "+44 20 7946 0958", "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00", "123-45-6789", "10.9.8.7"]
+        let values = [
+            "ada@example.com", "+44 20 7946 0958", "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00", "123-45-6789",
+            "10.9.8.7",
+        ]
         for action in DataAction.allCases where action != .block {
-            let config = PolicyConfig(data: Dictionary(uniqueKeysWithValues: DataClass.builtIn.map { ($0.rawValue, action) }))
+            let config = PolicyConfig(
+                data: Dictionary(uniqueKeysWithValues: DataClass.builtIn.map { ($0.rawValue, action) }))
             let plan = try? Self.engine(config).plan(
                 request: Self.request(values.joined(separator: " ; ")), principal: Self.app, candidates: Self.all)
             let trace = try #require(plan?.trace)

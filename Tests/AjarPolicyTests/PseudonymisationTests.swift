@@ -1,6 +1,7 @@
 import AjarCore
-@testable import AjarPolicy
 import Testing
+
+@testable import AjarPolicy
 
 @Suite struct PseudonymisationTests {
     @Test("the same value gets the same placeholder; numbering is per class in order of appearance")
@@ -61,15 +62,20 @@ import Testing
         _ = table.placeholder(for: "+44 20 7946 0958", of: .phone)
         var restorer = StreamRestorer(table: table)
         func chunk(_ deltas: [ChunkDelta], finish: Bool = false) -> ChatChunk {
-            ChatChunk(id: "c", model: "m", created: 1, choices: deltas.enumerated().map {
-                ChunkChoice(index: $0.offset, delta: $0.element, finishReason: finish ? .toolCalls : nil)
-            })
+            ChatChunk(
+                id: "c", model: "m", created: 1,
+                choices: deltas.enumerated().map {
+                    ChunkChoice(index: $0.offset, delta: $0.element, finishReason: finish ? .toolCalls : nil)
+                })
         }
         var content = ""
         var arguments = ""
-        let pieces: [(String, String)] = [("Hi <EMA", "{\"to\":\"<EM"), ("IL_1>, call <PHO", "AIL_1>\",\"tel\":\"<"), ("NE_1>", "PHONE_1>\"}")]
+        let pieces: [(String, String)] = [
+            ("Hi <EMA", "{\"to\":\"<EM"), ("IL_1>, call <PHO", "AIL_1>\",\"tel\":\"<"), ("NE_1>", "PHONE_1>\"}"),
+        ]
         for (text, args) in pieces {
-            let out = restorer.restore(chunk([ChunkDelta(content: text, toolCalls: [ToolCallDelta(index: 0, arguments: args)])]))
+            let out = restorer.restore(
+                chunk([ChunkDelta(content: text, toolCalls: [ToolCallDelta(index: 0, arguments: args)])]))
             content += out.choices[0].delta.content ?? ""
             arguments += out.choices[0].delta.toolCalls.first?.arguments ?? ""
         }
@@ -88,10 +94,13 @@ import Testing
         var table = PseudonymTable()
         _ = table.placeholder(for: "ada@example.com", of: .email)
         var restorer = StreamRestorer(table: table)
-        let out = restorer.restore(ChatChunk(id: "c", model: "m", created: 1, choices: [
-            ChunkChoice(index: 0, delta: ChunkDelta(content: "x <EMAIL")),
-            ChunkChoice(index: 1, delta: ChunkDelta(content: "y")),
-        ]))
+        let out = restorer.restore(
+            ChatChunk(
+                id: "c", model: "m", created: 1,
+                choices: [
+                    ChunkChoice(index: 0, delta: ChunkDelta(content: "x <EMAIL")),
+                    ChunkChoice(index: 1, delta: ChunkDelta(content: "y")),
+                ]))
         #expect(out.choices.map(\.delta.content) == ["x ", "y"])
         let rest = restorer.finish()
         #expect(rest?.choices.map(\.index) == [0])
@@ -140,7 +149,9 @@ import Testing
         return pieces
     }
 
-    @Test("property: pseudonymise then restore, whole or in random chunks, gives back the text exactly", arguments: [1, 2, 3, 4, 5] as [UInt64])
+    @Test(
+        "property: pseudonymise then restore, whole or in random chunks, gives back the text exactly",
+        arguments: [1, 2, 3, 4, 5] as [UInt64])
     func roundTrip(seed: UInt64) {
         var generator = SplitMix64(seed: seed)
         let actions = Dictionary(uniqueKeysWithValues: DataClass.builtIn.map { ($0, DataAction.pseudonymise) })
@@ -148,7 +159,8 @@ import Testing
             let text = Self.randomText(&generator)
             var table = PseudonymTable()
             let spans = SensitiveDataScanner.builtIn.scan(text)
-            let masked = Pseudonymizer.rewrite(text, spans: spans, actions: actions, pseudonymise: true, table: &table).text
+            let masked = Pseudonymizer.rewrite(text, spans: spans, actions: actions, pseudonymise: true, table: &table)
+                .text
             for sample in Self.sensitiveSamples where text.contains(sample.1) {
                 #expect(!masked.contains(sample.1), "value left in masked text")
             }
@@ -159,9 +171,13 @@ import Testing
             var content = ""
             var arguments = ""
             for piece in Self.randomChunks(masked, &generator) {
-                let chunk = ChatChunk(id: "c", model: "m", created: 0, choices: [
-                    ChunkChoice(index: 0, delta: ChunkDelta(content: piece, toolCalls: [ToolCallDelta(index: 2, arguments: piece)]))
-                ])
+                let chunk = ChatChunk(
+                    id: "c", model: "m", created: 0,
+                    choices: [
+                        ChunkChoice(
+                            index: 0,
+                            delta: ChunkDelta(content: piece, toolCalls: [ToolCallDelta(index: 2, arguments: piece)]))
+                    ])
                 let out = restorer.restore(chunk)
                 content += out.choices[0].delta.content ?? ""
                 arguments += out.choices[0].delta.toolCalls.first?.arguments ?? ""
@@ -175,7 +191,9 @@ import Testing
         }
     }
 
-    @Test("property: text without placeholders streams through unchanged, whatever the chunking", arguments: [7, 8] as [UInt64])
+    @Test(
+        "property: text without placeholders streams through unchanged, whatever the chunking",
+        arguments: [7, 8] as [UInt64])
     func passThrough(seed: UInt64) {
         var generator = SplitMix64(seed: seed)
         var table = PseudonymTable()

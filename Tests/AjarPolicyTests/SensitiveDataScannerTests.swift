@@ -1,5 +1,6 @@
-@testable import AjarPolicy
 import Testing
+
+@testable import AjarPolicy
 
 @Suite struct SensitiveDataScannerTests {
     @Test("overlapping spans: the longer wins, then the earlier, then the detector listed first")
@@ -17,7 +18,8 @@ import Testing
 
     @Test("a JWT's digits are not reported as a phone number; an IBAN's digit groups are not a card")
     func containedSpans() {
-        let text = "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMjA3OTQ2MDk1OCJ9.c2lnbmF0dXJlMTIzNDU2 and DE89 3704 0044 0532 0130 00"
+        let text =
+            "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMjA3OTQ2MDk1OCJ9.c2lnbmF0dXJlMTIzNDU2 and DE89 3704 0044 0532 0130 00"
         #expect(SensitiveDataScanner.builtIn.scan(text).map(\.dataClass) == [.secret, .iban])
     }
 
@@ -30,7 +32,9 @@ import Testing
 }
 
 extension SensitiveDataScannerTests {
-    @Test("property: overlap resolution keeps disjoint, sorted spans, the same for any input order", arguments: [21, 22] as [UInt64])
+    @Test(
+        "property: overlap resolution keeps disjoint, sorted spans, the same for any input order",
+        arguments: [21, 22] as [UInt64])
     func overlapProperty(seed: UInt64) {
         var generator = SplitMix64(seed: seed)
         let classes = DataClass.builtIn
@@ -39,7 +43,10 @@ extension SensitiveDataScannerTests {
             var spans: [DetectedSpan] = []
             for _ in 0..<generator.int(in: 0...12) {
                 let start = generator.int(in: 0...60)
-                spans.append(DetectedSpan(classes[generator.int(in: 0...(classes.count - 1))], start..<(start + generator.int(in: 0...15))))
+                spans.append(
+                    DetectedSpan(
+                        classes[generator.int(in: 0...(classes.count - 1))], start..<(start + generator.int(in: 0...15))
+                    ))
             }
             let kept = SensitiveDataScanner.resolveOverlaps(spans, priority: priority)
             #expect(zip(kept, kept.dropFirst()).allSatisfy { $0.range.upperBound <= $1.range.lowerBound })

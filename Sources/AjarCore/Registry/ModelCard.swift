@@ -41,8 +41,10 @@ package struct ModelCard: Codable, Sendable, Equatable, Hashable {
     package var opennessClass: OpennessClass { openness.opennessClass }
 
     private enum CodingKeys: String, CodingKey {
-        case alias, provider, hosting, openness, opennessClass = "openness_class"
-        case contextWindow = "context_window", pricing, capabilities, provenance
+        case alias, provider, hosting, openness
+        case opennessClass = "openness_class"
+        case contextWindow = "context_window"
+        case pricing, capabilities, provenance
     }
 
     package init(from decoder: any Decoder) throws {

@@ -90,7 +90,9 @@ package struct OpennessRecord: Codable, Sendable, Equatable, Hashable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case weights, code, trainingData = "training_data", documentation, licence, license
+        case weights, code
+        case trainingData = "training_data"
+        case documentation, licence, license
     }
 
     package init(from decoder: any Decoder) throws {

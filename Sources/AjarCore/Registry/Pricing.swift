@@ -32,6 +32,7 @@ package struct Pricing: Codable, Sendable, Equatable, Hashable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case input, output, cachedInput = "cached_input"
+        case input, output
+        case cachedInput = "cached_input"
     }
 }

@@ -17,6 +17,8 @@ package struct Provenance: Codable, Sendable, Equatable, Hashable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case source, baseModel = "base_model", revision, sha256
+        case source
+        case baseModel = "base_model"
+        case revision, sha256
     }
 }

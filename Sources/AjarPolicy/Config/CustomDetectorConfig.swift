@@ -28,7 +28,9 @@ package struct CustomDetectorConfig: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case dataClass = "class", pattern, words, caseSensitive = "case_sensitive"
+        case dataClass = "class"
+        case pattern, words
+        case caseSensitive = "case_sensitive"
     }
 
     package init(from decoder: any Decoder) throws {

@@ -40,7 +40,8 @@ package struct PolicyConfig: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case defaultTier = "default_tier", data, tiers, detectors
+        case defaultTier = "default_tier"
+        case data, tiers, detectors
     }
 
     package init(from decoder: any Decoder) throws {

@@ -31,7 +31,10 @@ package struct TierPolicy: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case refuse, hosting, minOpenness = "min_openness", providers, auditContent = "audit_content"
+        case refuse, hosting
+        case minOpenness = "min_openness"
+        case providers
+        case auditContent = "audit_content"
     }
 
     package init(from decoder: any Decoder) throws {

@@ -46,7 +46,8 @@ package struct IBANDetector: Detector {
             if byte.isASCIIAlphanumeric {
                 characters.append(byte.isASCIILower ? byte &- 0x20 : byte)
                 j += 1
-            } else if byte == UInt8(ascii: " "), characters.count % 4 == 0, j + 1 < n, bytes[j + 1].isASCIIAlphanumeric {
+            } else if byte == UInt8(ascii: " "), characters.count % 4 == 0, j + 1 < n, bytes[j + 1].isASCIIAlphanumeric
+            {
                 j += 1
             } else {
                 return nil

@@ -55,7 +55,9 @@ package struct IPAddressDetector: Detector {
         // IPv6 needs a colon within the first five bytes ("2001:", "fe80:", "::").
         let hexRun = bytes.run(from: i, limit: 5) { $0.isHexDigit }
         guard hexRun <= 4, i + hexRun < n, bytes[i + hexRun] == UInt8(ascii: ":") else { return nil }
-        let length = bytes.run(from: i, limit: 64) { $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }
+        let length = bytes.run(from: i, limit: 64) {
+            $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".")
+        }
         var end = i + length
         if end < n, bytes[end].isWordByte || bytes[end] == UInt8(ascii: "_") { return nil }
         while end > i, bytes[end - 1] == UInt8(ascii: ".") { end -= 1 }
@@ -84,7 +86,9 @@ package struct IPAddressDetector: Detector {
         if k < n {
             let after = bytes[k]
             if after.isWordByte || after == UInt8(ascii: "_") { return nil }
-            if after == UInt8(ascii: ".") || after == UInt8(ascii: "-"), k + 1 < n, bytes[k + 1].isASCIIDigit { return nil }
+            if after == UInt8(ascii: ".") || after == UInt8(ascii: "-"), k + 1 < n, bytes[k + 1].isASCIIDigit {
+                return nil
+            }
         }
         return k
     }

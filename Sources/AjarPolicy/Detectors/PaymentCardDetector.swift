@@ -31,7 +31,7 @@ package struct PaymentCardDetector: Detector {
                 j += length
                 guard digitCount <= 19, j + 1 < n else { break }
                 let next = bytes[j]
-                guard (next == UInt8(ascii: " ") || next == UInt8(ascii: "-")), separator == 0 || separator == next,
+                guard next == UInt8(ascii: " ") || next == UInt8(ascii: "-"), separator == 0 || separator == next,
                     bytes[j + 1].isASCIIDigit
                 else { break }
                 separator = next

@@ -104,8 +104,8 @@ package struct PhoneDetector: Detector {
         if j < n {
             let after = bytes[j]
             if after.isWordByte || after == UInt8(ascii: "@") || after == UInt8(ascii: "_") { return (j, false) }
-            if (after == UInt8(ascii: ".") || after == UInt8(ascii: "-") || after == UInt8(ascii: "/")
-                || after == UInt8(ascii: ":")), j + 1 < n, bytes[j + 1].isASCIIDigit
+            if after == UInt8(ascii: ".") || after == UInt8(ascii: "-") || after == UInt8(ascii: "/")
+                || after == UInt8(ascii: ":"), j + 1 < n, bytes[j + 1].isASCIIDigit
             {
                 return (j, false)
             }

@@ -114,8 +114,9 @@ package struct SecretDetector: Detector {
             bytes[i + 4] == UInt8(ascii: "-")
         else { return nil }
         let kind = bytes[i + 3]
-        guard kind == UInt8(ascii: "b") || kind == UInt8(ascii: "p") || kind == UInt8(ascii: "a")
-            || kind == UInt8(ascii: "r") || kind == UInt8(ascii: "s")
+        guard
+            kind == UInt8(ascii: "b") || kind == UInt8(ascii: "p") || kind == UInt8(ascii: "a")
+                || kind == UInt8(ascii: "r") || kind == UInt8(ascii: "s")
         else { return nil }
         let length = bytes.run(from: i + 5, limit: 256) { $0.isTokenByte }
         return length >= 10 && endsToken(bytes, i + 5 + length) ? i + 5 + length : nil
@@ -123,7 +124,9 @@ package struct SecretDetector: Detector {
 
     private static func jwt(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
         guard bytes.matches("eyJ", at: i), startsToken(bytes, i) else { return nil }
-        let isBase64URL: (UInt8) -> Bool = { $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+        let isBase64URL: (UInt8) -> Bool = {
+            $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_")
+        }
         let header = bytes.run(from: i, limit: 4096, while: isBase64URL)
         var k = i + header
         guard header >= 10, k < bytes.count, bytes[k] == UInt8(ascii: ".") else { return nil }

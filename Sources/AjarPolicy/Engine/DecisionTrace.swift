@@ -46,7 +46,8 @@ package struct DecisionTrace: Sendable, Equatable, Codable, CustomStringConverti
         if !excluded.isEmpty {
             parts.append("excluded=\(excluded.map { "\($0.alias):\($0.reason)" }.joined(separator: ","))")
         }
-        return String(parts.joined(separator: "; ").unicodeScalars.map { $0.isASCII && $0.value >= 0x20 ? Character($0) : "?" })
+        return String(
+            parts.joined(separator: "; ").unicodeScalars.map { $0.isASCII && $0.value >= 0x20 ? Character($0) : "?" })
     }
 
     package static func == (lhs: DecisionTrace, rhs: DecisionTrace) -> Bool {
@@ -62,7 +63,9 @@ package struct DecisionTrace: Sendable, Equatable, Codable, CustomStringConverti
     }
 
     private enum CodingKeys: String, CodingKey {
-        case steps, dataClasses = "data_classes", actions, tier, allowed, excluded
+        case steps
+        case dataClasses = "data_classes"
+        case actions, tier, allowed, excluded
     }
 
     package init(from decoder: any Decoder) throws {

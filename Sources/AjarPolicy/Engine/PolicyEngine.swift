@@ -25,7 +25,8 @@ package struct PolicyEngine: Sendable {
             let path = "policy.detectors[\(index)]"
             guard DataClass.isValidName(custom.dataClass.rawValue) else {
                 throw PolicyConfigError(
-                    keyPath: "\(path).class", message: "a class name is lower-case letters, digits and _, starting with a letter")
+                    keyPath: "\(path).class",
+                    message: "a class name is lower-case letters, digits and _, starting with a letter")
             }
             switch (custom.pattern, custom.words) {
             case (let pattern?, nil):
@@ -52,7 +53,8 @@ package struct PolicyEngine: Sendable {
         }
         for name in config.data.keys where !DataClass.isValidName(name) {
             throw PolicyConfigError(
-                keyPath: "policy.data.\(name)", message: "a class name is lower-case letters, digits and _, starting with a letter")
+                keyPath: "policy.data.\(name)",
+                message: "a class name is lower-case letters, digits and _, starting with a letter")
         }
         var tiers: [String: TierPolicy] = [:]
         for tier in RiskTier.allCases { tiers[tier.rawValue] = tier.defaultPolicy }
@@ -144,21 +146,24 @@ package struct PolicyEngine: Sendable {
         // Filter candidates.
         var allowed: [ModelCard] = []
         for card in candidates {
-            if let (code, why) = exclusion(of: card, principal: principal, tierName: tierName, tier: tier, keepLocal: keepLocal) {
+            if let (code, why) = exclusion(
+                of: card, principal: principal, tierName: tierName, tier: tier, keepLocal: keepLocal)
+            {
                 trace.excluded.append((card.alias, code))
                 trace.add("dropped \(card.alias) (\(card.provider), \(card.hosting.rawValue)): \(why)")
             } else {
                 allowed.append(card)
                 trace.allowed.append(card.alias)
-                trace.add("kept \(card.alias) (\(card.provider), \(card.hosting.rawValue), \(card.opennessClass.rawValue))")
+                trace.add(
+                    "kept \(card.alias) (\(card.provider), \(card.hosting.rawValue), \(card.opennessClass.rawValue))")
             }
         }
         guard !allowed.isEmpty else {
             trace.add("refused: no candidate is allowed")
+            let reasons = trace.excluded.map { "\($0.alias): \($0.reason)" }.joined(separator: ", ")
             let why =
                 candidates.isEmpty
-                ? "no model was offered for it"
-                : "every candidate model was excluded (\(trace.excluded.map { "\($0.alias): \($0.reason)" }.joined(separator: ", ")))"
+                ? "no model was offered for it" : "every candidate model was excluded (\(reasons))"
             throw PolicyRefusal(
                 reason: .noAllowedModel, dataClasses: found,
                 explanation: "The request was refused under risk tier '\(tierName)': \(why).", trace: trace)
@@ -185,7 +190,8 @@ package struct PolicyEngine: Sendable {
                 pseudonymised += forVendor.replaced - redactions
             }
             trace.add(
-                "transform: \(pseudonymised) span(s) pseudonymised for vendor models, \(redacted) redacted for all models")
+                "transform: \(pseudonymised) span(s) pseudonymised for vendor models, \(redacted) redacted for all models"
+            )
         }
         if tier.auditContent { trace.add("audit: content recorded (tier \(tierName) has audit_content)") }
 
@@ -233,7 +239,8 @@ package struct PolicyEngine: Sendable {
         for (m, message) in request.messages.enumerated() {
             for (p, part) in message.content.enumerated() {
                 if case .text(let value) = part {
-                    texts.append(ScannedText(location: .content(message: m, part: p), value: value, spans: scanner.scan(value)))
+                    texts.append(
+                        ScannedText(location: .content(message: m, part: p), value: value, spans: scanner.scan(value)))
                 }
             }
             if let refusal = message.refusal {

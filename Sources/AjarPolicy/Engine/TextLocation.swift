@@ -19,7 +19,9 @@ enum TextLocation: Sendable, Hashable {
             guard request.messages.indices.contains(m) else { return }
             request.messages[m].refusal = text
         case .toolArguments(let m, let c):
-            guard request.messages.indices.contains(m), request.messages[m].toolCalls.indices.contains(c) else { return }
+            guard request.messages.indices.contains(m), request.messages[m].toolCalls.indices.contains(c) else {
+                return
+            }
             request.messages[m].toolCalls[c].arguments = text
         }
     }
