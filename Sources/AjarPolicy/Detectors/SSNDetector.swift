@@ -39,10 +39,11 @@ package struct SSNDetector: Detector {
         if end < bytes.count {
             let after = bytes[end]
             if after.isWordByte || after == UInt8(ascii: "_") { return false }
-            if after == UInt8(ascii: "-") || after == separator || after == UInt8(ascii: "."),
-                end + 1 < bytes.count, bytes[end + 1].isASCIIDigit
-            {
-                return false
+            // The token must end here: "123-45-6789-01" and "555-12-3456-B" are part numbers.
+            if end + 1 < bytes.count {
+                let next = bytes[end + 1]
+                if after == UInt8(ascii: "-"), next.isWordByte { return false }
+                if after == separator || after == UInt8(ascii: "."), next.isASCIIDigit { return false }
             }
         }
         func value(_ from: Int, _ count: Int) -> Int {
