@@ -44,6 +44,8 @@ import Testing
             Case("2024-01-15"), Case("12:30:45"), Case("978-3-16-148410-0"), Case("123-45-6789"),
             Case("4111 1111 1111 1111"), Case("192.168.1.1"), Case("5551234567"), Case("+12"), Case("v1.415-555-0123"),
             Case("115-555-0123"), Case("01.02.2024"), Case("IBAN DE89 3704 0044 0532 0130 00"),
+            Case("call +1 415 555 0123 24/7", ["+1 415 555 0123"]),
+            Case("mobile 415-555-0135 2 times", ["415-555-0135"]),
         ])
     func phone(_ c: Case) {
         #expect(Self.values(PhoneDetector(), in: c.text) == c.expected)
@@ -89,7 +91,8 @@ import Testing
         arguments: [
             Case("SSN 123-45-6789.", ["123-45-6789"]), Case("123 45 6789 is mine", ["123 45 6789"]),
             Case("000-12-3456"), Case("666-12-3456"), Case("900-12-3456"), Case("123-00-4567"), Case("123-45-0000"),
-            Case("123-45-6789-01"), Case("555-12-3456-B"), Case("123-45-6789.5"), Case("123-45 6789"), Case("A123-45-6789"), Case("123456789"),
+            Case("123-45-6789-01"), Case("555-12-3456-B"), Case("123-45-6789.5"), Case("123-45 6789"),
+            Case("A123-45-6789"), Case("123456789"),
         ])
     func ssn(_ c: Case) {
         #expect(Self.values(SSNDetector(), in: c.text) == c.expected)

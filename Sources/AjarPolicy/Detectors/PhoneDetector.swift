@@ -58,6 +58,7 @@ package struct PhoneDetector: Detector {
         let hasPlus = bytes[j] == UInt8(ascii: "+")
         if hasPlus { j += 1 }
         var lengths: [Int] = []
+        var ends: [Int] = []
         var separators: [UInt8] = []
         var parenGroup = -1
         var totalDigits = 0
@@ -86,10 +87,12 @@ package struct PhoneDetector: Detector {
                 guard j < n, bytes[j] == UInt8(ascii: ")") else { return (j, false) }
                 j += 1
                 if j < n, bytes[j].isASCIIDigit {
+                    ends.append(j)
                     separators.append(UInt8(ascii: ")"))
                     continue
                 }
             }
+            ends.append(j)
             guard j + 1 < n else { break }
             let separator = bytes[j]
             guard separator == UInt8(ascii: " ") || separator == UInt8(ascii: "-") || separator == UInt8(ascii: ".")
@@ -100,21 +103,42 @@ package struct PhoneDetector: Detector {
             separators.append(separator)
             j += 1
         }
-        // The token must end here: not followed by a letter, digit, or a separator and a digit.
-        if j < n {
-            let after = bytes[j]
-            if after.isWordByte || after == UInt8(ascii: "@") || after == UInt8(ascii: "_") { return (j, false) }
-            if after == UInt8(ascii: ".") || after == UInt8(ascii: "-") || after == UInt8(ascii: "/")
-                || after == UInt8(ascii: ":"), j + 1 < n, bytes[j + 1].isASCIIDigit
+        // The longest prefix of whole groups that ends the token and is a phone number: trailing
+        // space-separated groups may be another number ("+1 415 555 0123 24/7").
+        var count = lengths.count
+        var end = j
+        var digits = totalDigits
+        while count >= 1 {
+            if endsToken(bytes, end),
+                classify(
+                    hasPlus: hasPlus, lengths: Array(lengths[0..<count]),
+                    separators: Array(separators[0..<(count - 1)]),
+                    parenGroup: parenGroup < count ? parenGroup : -1, totalDigits: digits, firstDigit: firstDigit,
+                    secondDigit: secondDigit)
             {
-                return (j, false)
+                return (end, true)
             }
+            guard count > 1, separators[count - 2] == UInt8(ascii: " ") else { break }
+            digits -= lengths[count - 1]
+            count -= 1
+            end = ends[count - 1]
         }
-        let isPhone = classify(
-            hasPlus: hasPlus, lengths: lengths, separators: separators, parenGroup: parenGroup,
-            totalDigits: totalDigits, firstDigit: firstDigit, secondDigit: secondDigit
-        )
-        return (j, isPhone)
+        return (j, false)
+    }
+
+    /// Whether a number ending at `end` ends its token: not followed by a letter or digit, or by a
+    /// separator and a digit.
+    private static func endsToken(_ bytes: UnsafeBufferPointer<UInt8>, _ end: Int) -> Bool {
+        let n = bytes.count
+        guard end < n else { return true }
+        let after = bytes[end]
+        if after.isWordByte || after == UInt8(ascii: "@") || after == UInt8(ascii: "_") { return false }
+        if after == UInt8(ascii: ".") || after == UInt8(ascii: "-") || after == UInt8(ascii: "/")
+            || after == UInt8(ascii: ":"), end + 1 < n, bytes[end + 1].isASCIIDigit
+        {
+            return false
+        }
+        return true
     }
 
     private static func classify(
