@@ -19,6 +19,12 @@ package struct PaymentCardDetector: Detector {
                 i += 1
                 continue
             }
+            // Fewer than 13 digits in the whole run: no card number starts anywhere in it.
+            let run = bytes.numberRun(from: i)
+            guard run.digits >= 13 else {
+                i = max(i + 1, run.end)
+                continue
+            }
             // Groups: (start, end) of each digit run, joined by one separator kind.
             var groups: [(Int, Int)] = []
             var separator: UInt8 = 0

@@ -29,6 +29,12 @@ package struct PhoneDetector: Detector {
                 i += 1
                 continue
             }
+            // Fewer than 8 digits in the whole run: no phone number starts anywhere in it.
+            let run = bytes.numberRun(from: i)
+            guard run.digits >= 8 else {
+                i = max(i + 1, run.end)
+                continue
+            }
             let (end, isPhone) = Self.match(bytes, from: i)
             if isPhone { spans.append(DetectedSpan(.phone, i..<end)) }
             // A run that is not a phone number is skipped whole: its tail ("0532 0130 00" of an

@@ -34,3 +34,30 @@ extension UnsafeBufferPointer where Element == UInt8 {
         return end - offset
     }
 }
+
+extension UnsafeBufferPointer where Element == UInt8 {
+    /// Counts the digits of the number-like run at `offset`: digits joined by at most two
+    /// consecutive separators (space, `-`, `.`, `(`, `)`, `+`). A cheap upper bound on the digits
+    /// of any phone or card number inside the run, so short numbers are skipped without allocating.
+    /// - Returns: the digit count and where the run ends.
+    @inline(__always) func numberRun(from offset: Int) -> (digits: Int, end: Int) {
+        var j = offset
+        var digits = 0
+        var separators = 0
+        while j < count {
+            let byte = self[j]
+            if byte.isASCIIDigit {
+                digits += 1
+                separators = 0
+            } else if separators < 2,
+                byte == 0x20 || byte == 0x2D || byte == 0x2E || byte == 0x28 || byte == 0x29 || byte == 0x2B
+            {
+                separators += 1
+            } else {
+                break
+            }
+            j += 1
+        }
+        return (digits, j)
+    }
+}
