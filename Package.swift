@@ -28,6 +28,7 @@ let package = Package(
         .executable(name: "ajar", targets: ["ajar"]),
         .executable(name: "ajar-fake-vendors", targets: ["ajar-fake-vendors"]),
         .executable(name: "ajar-bench-engine", targets: ["ajar-bench-engine"]),
+        .executable(name: "ajar-bench-policy", targets: ["ajar-bench-policy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -134,6 +135,12 @@ let package = Package(
             dependencies: ["AjarInference"],
             swiftSettings: swiftSettings
         ),
+        // Release-mode benchmark of the built-in detectors (µs per KiB of prompt).
+        .executableTarget(
+            name: "ajar-bench-policy",
+            dependencies: ["AjarPolicy", "AjarCore"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ajar-fake-vendors",
             dependencies: [
@@ -152,7 +159,12 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AjarPolicyTests", dependencies: ["AjarPolicy", "AjarCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AjarPolicyTests",
+            dependencies: ["AjarPolicy", "AjarCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AjarStoreTests", dependencies: ["AjarStore", "AjarCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AjarTestingTests",

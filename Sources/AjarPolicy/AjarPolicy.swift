@@ -1,1 +1,0 @@
-// AjarPolicy: what a request carries and where it may go. See ../shared/DESIGN.md.
