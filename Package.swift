@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "AjarCore",
                 "AjarProviders",
+                "AjarPolicy",
                 "AjarInference",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -178,7 +179,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AjarGatewayTests",
-            dependencies: ["AjarGateway", "AjarProviders", "AjarTesting", "AjarCore"],
+            dependencies: ["AjarGateway", "AjarProviders", "AjarPolicy", "AjarTesting", "AjarCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

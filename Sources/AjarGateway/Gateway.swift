@@ -1,4 +1,5 @@
 import AjarCore
+import AjarPolicy
 import AjarProviders
 import Logging
 
@@ -7,8 +8,14 @@ import Logging
 package final class Gateway: Sendable {
     package let config: AjarConfig
     package let runner: CandidateRunner
-    /// Deployments per alias, in the configured order (disabled providers left out).
-    private let routes: [String: [Deployment]]
+    /// Deployments per alias with their registry cards, in the configured order (disabled
+    /// providers left out).
+    private let routes: [String: [(deployment: Deployment, card: ModelCard)]]
+    /// Every configured deployment's card per alias (usable or not), for `/v1/models`.
+    private let cards: [String: [ModelCard]]
+    /// Decides, per request, which deployments may receive it and in what form; `nil` only if
+    /// the policy section is invalid, and then every request is refused (fail closed).
+    package let policy: PolicyEngine?
     private let clients: [UpstreamClient]
     /// Local deployments (`provider/path`) whose model file could not be loaded, with the reason.
     package let localFailures: [String: String]
@@ -35,14 +42,20 @@ package final class Gateway: Sendable {
             clients.append(client)
             providers[provider.name] = Self.makeRemoteProvider(provider, client: client)
         }
-        var routes: [String: [Deployment]] = [:]
+        var routes: [String: [(deployment: Deployment, card: ModelCard)]] = [:]
+        var cards: [String: [ModelCard]] = [:]
         for model in config.models {
+            let hosting = { (name: String) in config.provider(named: name)?.hosting ?? .vendor }
+            cards[model.alias] = model.deployments.map { model.card(for: $0, hosting: hosting($0.provider)) }
             routes[model.alias] = model.deployments.compactMap { deployment in
-                guard localFailures[deployment.id] == nil else { return nil }
-                return providers[deployment.provider].map { Deployment(provider: $0, config: deployment) }
+                guard localFailures[deployment.id] == nil, let provider = providers[deployment.provider] else { return nil }
+                return (Deployment(provider: provider, config: deployment), model.card(for: deployment, hosting: hosting(deployment.provider)))
             }
         }
         self.routes = routes
+        self.cards = cards
+        // ConfigLoader has validated the policy section already.
+        self.policy = try? PolicyEngine(config: config.policy)
         self.localFailures = localFailures
         self.clients = clients
         let breakers = CircuitBreakers(config: config.circuitBreaker)
@@ -84,7 +97,10 @@ package final class Gateway: Sendable {
         config.models.map { ($0.alias, !(routes[$0.alias] ?? []).isEmpty) }
     }
 
-    private func deployments(for alias: String) throws(GatewayError) -> [Deployment] {
+    /// The cards of an alias's deployments (one per deployment, in order), or `nil` if unknown.
+    package func cards(for alias: String) -> [ModelCard]? { cards[alias] }
+
+    private func deployments(for alias: String) throws(GatewayError) -> [(deployment: Deployment, card: ModelCard)] {
         guard let model = config.models.first(where: { $0.alias == alias }) else { throw .modelNotFound(alias) }
         guard let deployments = routes[alias], !deployments.isEmpty else {
             let reasons = model.deployments.map { deployment in
@@ -98,27 +114,66 @@ package final class Gateway: Sendable {
         return deployments
     }
 
+    /// The policy's plan for a request: the deployments it may go to, in order, and how.
+    /// - Throws: ``GatewayError/forbidden(_:code:)`` when the policy refuses it (a blocked data
+    ///   class, a refused tier, or no allowed deployment left: it fails closed).
+    package func plan(_ request: ChatRequest, principal: Principal) throws(GatewayError)
+        -> (plan: Plan, routes: [(deployment: Deployment, card: ModelCard)])
+    {
+        let candidates = try deployments(for: request.model)
+        guard let policy else { throw .internalError("The policy configuration is invalid; no request is routed.") }
+        let plan: Plan
+        do {
+            plan = try policy.plan(request: request, principal: principal, candidates: candidates.map(\.card))
+        } catch {
+            throw error.gatewayError
+        }
+        // Allowed cards, in the plan's order; a card may stand for several identical deployments.
+        var allowed: [(deployment: Deployment, card: ModelCard)] = []
+        for card in plan.candidates {
+            for route in candidates where route.card == card && !allowed.contains(where: { $0.deployment.id == route.deployment.id }) {
+                allowed.append(route)
+            }
+        }
+        return (plan, allowed)
+    }
+
+    /// Until keys exist every caller is the same local principal, at `policy.default_tier`.
+    package static let anonymous = Principal(app: "default", team: "default")
+
     /// Answers in one piece.
-    package func complete(_ request: ChatRequest, logger: Logger) async throws -> CandidateRunner.Success<ChatResponse> {
-        let deployments = try deployments(for: request.model)
-        return try await runner.run(deployments, logger: logger) { deployment in
-            var upstream = request
+    package func complete(_ request: ChatRequest, principal: Principal = Gateway.anonymous, logger: Logger) async throws
+        -> CandidateRunner.Success<ChatResponse>
+    {
+        let (plan, routes) = try plan(request, principal: principal)
+        var success = try await runner.run(routes.map(\.deployment), logger: logger) { deployment in
+            let card = routes.first { $0.deployment.id == deployment.id }?.card
+            var upstream = card.map(plan.request(for:)) ?? plan.vendorRequest
             upstream.model = deployment.config.model
             upstream.stream = false
-            return try await deployment.provider.complete(upstream)
+            let response = try await deployment.provider.complete(upstream)
+            return card.map(plan.needsRestoration(for:)) ?? true ? plan.restore(response) : response
         }
+        success.policy = plan.trace.headerValue(chosen: success.deployment.id)
+        return success
     }
 
     /// Starts a stream. Returns once a deployment has produced its first output, so that a stream
     /// that fails before its first token falls back to the next deployment; after that, errors
     /// reach the consumer.
-    package func stream(_ request: ChatRequest, logger: Logger) async throws -> CandidateRunner.Success<ChatStream> {
-        let deployments = try deployments(for: request.model)
-        return try await runner.run(deployments, logger: logger) { deployment in
-            var upstream = request
+    package func stream(_ request: ChatRequest, principal: Principal = Gateway.anonymous, logger: Logger) async throws
+        -> CandidateRunner.Success<ChatStream>
+    {
+        let (plan, routes) = try plan(request, principal: principal)
+        var success = try await runner.run(routes.map(\.deployment), logger: logger) { deployment in
+            let card = routes.first { $0.deployment.id == deployment.id }?.card
+            var upstream = card.map(plan.request(for:)) ?? plan.vendorRequest
             upstream.model = deployment.config.model
             upstream.stream = true
-            return try await ChatStream.start(deployment.provider.stream(upstream))
+            let restorer = card.map(plan.needsRestoration(for:)) ?? true ? plan.makeStreamRestorer() : nil
+            return try await ChatStream.start(deployment.provider.stream(upstream), restorer: restorer)
         }
+        success.policy = plan.trace.headerValue(chosen: success.deployment.id)
+        return success
     }
 }

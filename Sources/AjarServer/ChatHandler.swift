@@ -45,29 +45,33 @@ package struct ChatHandler: Sendable {
     }
 
     /// Starts a streamed request (up to its first token), cancelling it if the client disconnects.
-    func stream(_ request: ChatRequest, context: AjarRequestContext) async throws -> (StreamBox, deployment: String) {
+    func stream(_ request: ChatRequest, context: AjarRequestContext) async throws
+        -> (StreamBox, deployment: String, policy: String?)
+    {
         try await watcher.run(on: context.channel) {
             let success = try await gateway.stream(request, logger: context.logger)
-            return (StreamBox(success.value), success.deployment.id)
+            return (StreamBox(success.value), success.deployment.id, success.policy)
         }
     }
 
     /// Headers of a successful JSON answer.
-    static func jsonHeaders(requestID: String, deployment: String) -> HTTPFields {
+    static func jsonHeaders(requestID: String, deployment: String, policy: String? = nil) -> HTTPFields {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.requestID] = requestID
         headers[.deployment] = deployment
+        if let policy { headers[.policy] = policy }
         return headers
     }
 
     /// Headers of a successful event stream.
-    static func streamHeaders(requestID: String, deployment: String) -> HTTPFields {
+    static func streamHeaders(requestID: String, deployment: String, policy: String? = nil) -> HTTPFields {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         headers[.requestID] = requestID
         headers[.deployment] = deployment
+        if let policy { headers[.policy] = policy }
         return headers
     }
 

@@ -84,4 +84,6 @@ extension HTTPField.Name {
     package static let requestID = Self("x-ajar-request-id")!
     /// `x-ajar-deployment`: `provider/model` of the deployment that answered.
     package static let deployment = Self("x-ajar-deployment")!
+    /// The policy decision in one line: tier, data classes and actions, the model chosen.
+    package static let policy = Self("x-ajar-policy")!
 }

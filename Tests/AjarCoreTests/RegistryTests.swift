@@ -55,7 +55,7 @@ import Testing
         let json = """
             {"alias": "olmo", "provider": "ollama", "hosting": "self-hosted", "context_window": 4096,
              "openness": {"weights": "open", "code": "open", "training_data": "open", "documentation": "open", "license": "Apache-2.0"},
-             "pricing": {"input": 0.5, "output": 1.5, "cached_input": 0.25},
+             "price": {"input": 0.5, "output": 1.5, "cached_input": 0.25},
              "capabilities": ["tools", "json_schema"],
              "provenance": {"source": "hf:allenai/OLMo-2", "base_model": "OLMo-2-base", "revision": "abc", "sha256": "00ff"}}
             """

@@ -24,7 +24,7 @@ final class TestGateway: Sendable {
     ///   - models: the `models:` section (YAML, indented two spaces) routed to the fake vendors.
     ///   - extra: more top-level YAML (retry, circuit_breaker, server keys go in `serverExtra`).
     static func start(
-        models: String, extra: String = "", serverExtra: String = "", providerTimeout: Double = 5,
+        models: String, extra: String = "", serverExtra: String = "", providers: String = "", providerTimeout: Double = 5,
         extraProviders: [String: any ChatProvider] = [:]
     ) async throws -> TestGateway {
         let vendors = FakeVendorServer()
@@ -53,6 +53,7 @@ final class TestGateway: Sendable {
               probe:
                 type: openai
                 base_url: http://127.0.0.1:9/v1
+            \(providers)
             models:
             \(models)
             retry:

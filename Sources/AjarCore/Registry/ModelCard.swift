@@ -44,7 +44,8 @@ package struct ModelCard: Codable, Sendable, Equatable, Hashable {
         case alias, provider, hosting, openness
         case opennessClass = "openness_class"
         case contextWindow = "context_window"
-        case pricing, capabilities, provenance
+        case pricing = "price"
+        case capabilities, provenance
     }
 
     package init(from decoder: any Decoder) throws {

@@ -1,4 +1,5 @@
 import AjarCore
+import AjarPolicy
 
 /// The whole configuration, decoded from `ajar.yaml` by ``ConfigLoader`` and validated there.
 /// Every key, with its default, is documented in the README's configuration section.
@@ -11,6 +12,8 @@ package struct AjarConfig: Sendable {
     package var retry = RetryConfig()
     package var circuitBreaker = CircuitBreakerConfig()
     package var logging = LoggingConfig()
+    /// `policy:` — data classes → actions, risk tiers, custom detectors (``PolicyConfig``).
+    package var policy = PolicyConfig()
     /// The directory of the configuration file: relative model paths are resolved against it.
     package var directory = "."
 
@@ -64,11 +67,16 @@ package struct ProviderConfig: Sendable {
     /// For `openai` providers: which field carries the token limit (`max_tokens` or
     /// `max_completion_tokens`); by default `max_completion_tokens` for api.openai.com only.
     package var maxTokensField: String?
+    /// Where the provider runs (`hosting:`): `local` for the in-process engine; `vendor` for
+    /// openai/anthropic/gemini providers unless the config says `self-hosted` (an Ollama, vLLM
+    /// or llama.cpp server of your own), whatever the address.
+    package var hosting: Hosting = .vendor
 
     package init(name: String, kind: Kind, baseURL: String) {
         self.name = name
         self.kind = kind
         self.baseURL = baseURL
+        self.hosting = kind == .local ? .local : .vendor
     }
 
     package var isEnabled: Bool { disabledReason == nil }
@@ -78,6 +86,25 @@ package struct ProviderConfig: Sendable {
 package struct ModelConfig: Sendable {
     package var alias: String
     package var deployments: [DeploymentConfig]
+    /// The registry card's own fields (`openness:`, `context_window:`, `price:`,
+    /// `capabilities:`, `provenance:`); provider and hosting come from each deployment.
+    package var openness = OpennessRecord()
+    package var contextWindow: Int?
+    package var pricing: Pricing?
+    package var capabilities: Set<Capability> = []
+    package var provenance: Provenance?
+
+    package init(alias: String, deployments: [DeploymentConfig]) {
+        self.alias = alias
+        self.deployments = deployments
+    }
+
+    /// The card of one deployment of this alias.
+    package func card(for deployment: DeploymentConfig, hosting: Hosting) -> ModelCard {
+        ModelCard(
+            alias: alias, provider: deployment.provider, hosting: hosting, openness: openness, contextWindow: contextWindow,
+            pricing: pricing, capabilities: capabilities, provenance: provenance)
+    }
 }
 
 /// A provider and the model name it knows the alias by.

@@ -1,4 +1,5 @@
 import AjarCore
+import AjarPolicy
 import Foundation
 import Yams
 
@@ -37,7 +38,7 @@ package enum ConfigLoader {
             throw ConfigError(path: "", line: nil, message: "not valid YAML: \(error)")
         }
         let document = YAMLValue(node: root, path: "", environment: environment, fallbackLine: 1)
-        let top = try document.mapping(allowed: ["server", "providers", "models", "retry", "circuit_breaker", "logging"])
+        let top = try document.mapping(allowed: ["server", "providers", "models", "retry", "circuit_breaker", "logging", "policy"])
         var config = AjarConfig()
         try decodeServer(document.child("server", in: top), into: &config.server)
         for (name, value) in try document.child("providers", in: top).mapping() {
@@ -49,6 +50,15 @@ package enum ConfigLoader {
         try decodeRetry(document.child("retry", in: top), into: &config.retry)
         try decodeBreaker(document.child("circuit_breaker", in: top), into: &config.circuitBreaker)
         try decodeLogging(document.child("logging", in: top), into: &config.logging)
+        let policyValue = document.child("policy", in: top)
+        if !policyValue.isNull {
+            config.policy = try policyValue.decode(PolicyConfig.self)
+            do {
+                _ = try PolicyEngine(config: config.policy)
+            } catch {
+                throw ConfigError(path: error.keyPath, line: policyValue.line, message: error.message)
+            }
+        }
         return config
     }
 
@@ -67,7 +77,7 @@ package enum ConfigLoader {
     private static func decodeProvider(name: String, _ value: YAMLValue) throws(ConfigError) -> ProviderConfig {
         let entries = try value.mapping(allowed: [
             "type", "base_url", "api_key", "timeout", "headers", "max_connections", "max_tokens_field", "threads",
-            "context_length", "max_queue",
+            "context_length", "max_queue", "hosting",
         ])
         let typeValue = value.child("type", in: entries)
         let typeName = try typeValue.requiredString()
@@ -84,6 +94,14 @@ package enum ConfigLoader {
             }
         }
         var provider = ProviderConfig(name: name, kind: kind, baseURL: baseURL)
+        let hostingValue = value.child("hosting", in: entries)
+        if let hosting = try hostingValue.string() {
+            guard let parsed = Hosting(rawValue: hosting) else { throw hostingValue.error("expected local, self-hosted or vendor") }
+            guard (parsed == .local) == (kind == .local) else {
+                throw hostingValue.error(kind == .local ? "a local provider's hosting is local" : "only a local provider is hosted local; use self-hosted")
+            }
+            provider.hosting = parsed
+        }
         if let threads = try value.child("threads", in: entries).int(in: 1...256) { provider.threads = threads }
         if let context = try value.child("context_length", in: entries).int(in: 16...1_048_576) {
             provider.contextLength = context
@@ -128,7 +146,7 @@ package enum ConfigLoader {
     private static func decodeModel(
         alias: String, _ value: YAMLValue, providers: [ProviderConfig]
     ) throws(ConfigError) -> ModelConfig {
-        let entries = try value.mapping(allowed: ["deployments"])
+        let entries = try value.mapping(allowed: ["deployments", "openness", "context_window", "price", "capabilities", "provenance"])
         let list = value.child("deployments", in: entries)
         var deployments: [DeploymentConfig] = []
         for item in try list.sequence() {
@@ -142,7 +160,17 @@ package enum ConfigLoader {
             deployments.append(DeploymentConfig(provider: provider, model: try item.child("model", in: fields).requiredString()))
         }
         guard !deployments.isEmpty else { throw list.error("a model needs at least one deployment") }
-        return ModelConfig(alias: alias, deployments: deployments)
+        var model = ModelConfig(alias: alias, deployments: deployments)
+        let openness = value.child("openness", in: entries)
+        if !openness.isNull { model.openness = try openness.decode(OpennessRecord.self) }
+        model.contextWindow = try value.child("context_window", in: entries).int(in: 1...100_000_000)
+        let price = value.child("price", in: entries)
+        if !price.isNull { model.pricing = try price.decode(Pricing.self) }
+        let capabilities = value.child("capabilities", in: entries)
+        if !capabilities.isNull { model.capabilities = try capabilities.decode(Set<Capability>.self) }
+        let provenance = value.child("provenance", in: entries)
+        if !provenance.isNull { model.provenance = try provenance.decode(Provenance.self) }
+        return model
     }
 
     private static func decodeRetry(_ value: YAMLValue, into retry: inout RetryConfig) throws(ConfigError) {

@@ -27,6 +27,8 @@ package struct CandidateRunner: Sendable {
         package var value: Value
         package var deployment: Deployment
         package var attempts: [Attempt]
+        /// The policy decision in one line (`x-ajar-policy`), set by the gateway.
+        package var policy: String? = nil
     }
 
     /// Calls `operation` on deployments until one succeeds.

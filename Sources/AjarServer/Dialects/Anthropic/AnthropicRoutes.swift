@@ -23,13 +23,13 @@ package struct AnthropicRoutes: Sendable {
         }
         do {
             if chat.stream {
-                let (box, deployment) = try await handler.stream(chat, context: context)
-                return streamResponse(box, model: chat.model, deployment: deployment, context: context)
+                let (box, deployment, policy) = try await handler.stream(chat, context: context)
+                return streamResponse(box, model: chat.model, deployment: deployment, policy: policy, context: context)
             }
             let success = try await handler.complete(chat, context: context)
             let body = AnthropicDialect.encodeResponse(success.value, model: chat.model)
             return Response(
-                status: .ok, headers: ChatHandler.jsonHeaders(requestID: context.requestID, deployment: success.deployment.id),
+                status: .ok, headers: ChatHandler.jsonHeaders(requestID: context.requestID, deployment: success.deployment.id, policy: success.policy),
                 body: .init(byteBuffer: ByteBuffer(bytes: body.bytes)))
         } catch {
             return ChatHandler.gatewayError(error, logger: context.logger)
@@ -39,7 +39,7 @@ package struct AnthropicRoutes: Sendable {
 
     /// Anthropic's named events (`message_start` … `message_stop`); a failure after the first event
     /// becomes an `error` event, as Anthropic's own API sends it.
-    func streamResponse(_ box: StreamBox, model: String, deployment: String, context: AjarRequestContext) -> Response {
+    func streamResponse(_ box: StreamBox, model: String, deployment: String, policy: String? = nil, context: AjarRequestContext) -> Response {
         let watcher = handler.watcher
         let channel = context.channel
         let messageID = AnthropicDialect.messageID(context.requestID)
@@ -62,7 +62,7 @@ package struct AnthropicRoutes: Sendable {
             }
         }
         return Response(
-            status: .ok, headers: ChatHandler.streamHeaders(requestID: context.requestID, deployment: deployment), body: body)
+            status: .ok, headers: ChatHandler.streamHeaders(requestID: context.requestID, deployment: deployment, policy: policy), body: body)
     }
 
     static func buffer(_ events: [SSEEvent]) -> ByteBuffer {

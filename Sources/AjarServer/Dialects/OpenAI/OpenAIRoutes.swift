@@ -20,6 +20,9 @@ package struct OpenAIRoutes: Sendable {
         router.get("/v1/models/{id}") { _, context in
             model(context.parameters.get("id") ?? "", context: context)
         }
+        router.get("/api/models/{id}") { _, context in
+            card(context.parameters.get("id") ?? "", context: context)
+        }
     }
 
     func chatCompletions(_ request: Request, context: AjarRequestContext) async -> Response {
@@ -31,13 +34,13 @@ package struct OpenAIRoutes: Sendable {
         }
         do {
             if chat.stream {
-                let (box, deployment) = try await handler.stream(chat, context: context)
-                return streamResponse(box, includeUsage: chat.includeUsage, deployment: deployment, context: context)
+                let (box, deployment, policy) = try await handler.stream(chat, context: context)
+                return streamResponse(box, includeUsage: chat.includeUsage, deployment: deployment, policy: policy, context: context)
             }
             let success = try await handler.complete(chat, context: context)
             let body = OpenAIWire.encodeResponse(success.value)
             return Response(
-                status: .ok, headers: ChatHandler.jsonHeaders(requestID: context.requestID, deployment: success.deployment.id),
+                status: .ok, headers: ChatHandler.jsonHeaders(requestID: context.requestID, deployment: success.deployment.id, policy: success.policy),
                 body: .init(byteBuffer: ByteBuffer(bytes: body.bytes)))
         } catch {
             return ChatHandler.gatewayError(error, logger: context.logger)
@@ -47,7 +50,7 @@ package struct OpenAIRoutes: Sendable {
 
     /// Server-sent `data: {chunk}` events ending with `data: [DONE]`; an error after the first
     /// event is sent as a `data: {"error": …}` event (what OpenAI's SDK raises as an APIError).
-    func streamResponse(_ box: StreamBox, includeUsage: Bool, deployment: String, context: AjarRequestContext) -> Response {
+    func streamResponse(_ box: StreamBox, includeUsage: Bool, deployment: String, policy: String? = nil, context: AjarRequestContext) -> Response {
         let watcher = handler.watcher
         let channel = context.channel
         let body = ResponseBody { writer in
@@ -73,7 +76,7 @@ package struct OpenAIRoutes: Sendable {
             }
         }
         return Response(
-            status: .ok, headers: ChatHandler.streamHeaders(requestID: context.requestID, deployment: deployment), body: body)
+            status: .ok, headers: ChatHandler.streamHeaders(requestID: context.requestID, deployment: deployment, policy: policy), body: body)
     }
 
     static func event(_ json: JSON) -> ByteBuffer {
@@ -85,7 +88,9 @@ package struct OpenAIRoutes: Sendable {
     }
 
     func models(context: AjarRequestContext) -> Response {
-        let data = handler.gateway.models.map { model in Self.modelObject(model.alias, isAvailable: model.isAvailable) }
+        let data = handler.gateway.models.map { model in
+            Self.modelObject(model.alias, isAvailable: model.isAvailable, cards: handler.gateway.cards(for: model.alias) ?? [])
+        }
         let body: JSON = ["object": "list", "data": .array(data)]
         return jsonResponse(body, context: context)
     }
@@ -94,11 +99,42 @@ package struct OpenAIRoutes: Sendable {
         guard let model = handler.gateway.models.first(where: { $0.alias == id }) else {
             return GatewayError.modelNotFound(id).response(dialect: .openAI, requestID: context.requestID)
         }
-        return jsonResponse(Self.modelObject(model.alias, isAvailable: model.isAvailable), context: context)
+        return jsonResponse(
+            Self.modelObject(model.alias, isAvailable: model.isAvailable, cards: handler.gateway.cards(for: model.alias) ?? []),
+            context: context)
     }
 
-    static func modelObject(_ alias: String, isAvailable: Bool) -> JSON {
-        ["id": .string(alias), "object": "model", "created": 0, "owned_by": "ajar", "ajar": ["available": .bool(isAvailable)]]
+    /// `GET /api/models/{id}`: the alias's full registry card, one per deployment.
+    func card(_ id: String, context: AjarRequestContext) -> Response {
+        guard let model = handler.gateway.models.first(where: { $0.alias == id }) else {
+            return GatewayError.modelNotFound(id).response(dialect: .openAI, requestID: context.requestID)
+        }
+        let cards = handler.gateway.cards(for: id) ?? []
+        let body: JSON = [
+            "id": .string(id), "available": .bool(model.isAvailable), "card": cards.first.map(Self.json) ?? .null,
+            "deployments": .array(cards.map(Self.json)),
+        ]
+        return jsonResponse(body, context: context)
+    }
+
+    /// The OpenAI model object, plus an `ajar` object: availability and the registry card of the
+    /// first deployment (hosting, openness record and class, prices, provenance).
+    static func modelObject(_ alias: String, isAvailable: Bool, cards: [ModelCard] = []) -> JSON {
+        var ajar: JSONObject = ["available": .bool(isAvailable)]
+        if let card = cards.first {
+            ajar["card"] = json(card)
+            ajar["hosting"] = .string(card.hosting.rawValue)
+            ajar["openness_class"] = .string(card.opennessClass.rawValue)
+        }
+        return ["id": .string(alias), "object": "model", "created": 0, "owned_by": "ajar", "ajar": .object(ajar)]
+    }
+
+    /// A card in the registry's snake_case JSON form.
+    static func json(_ card: ModelCard) -> JSON {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(card), let json = try? JSONParser.parse(Array(data)) else { return .null }
+        return json
     }
 
     func jsonResponse(_ body: JSON, context: AjarRequestContext) -> Response {
