@@ -68,6 +68,7 @@ let package = Package(
                 "AjarPolicy",
                 "AjarInference",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

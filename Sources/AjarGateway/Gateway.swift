@@ -32,8 +32,15 @@ package final class Gateway: Sendable {
         var localFailures: [String: String] = [:]
         for provider in config.providers where provider.isEnabled && providers[provider.name] == nil {
             if provider.kind == .local {
-                let paths = config.models.flatMap { $0.deployments }.filter { $0.provider == provider.name }.map(\.model)
-                let local = LocalModelProvider(config: provider, models: paths, resolve: config.resolvePath)
+                var paths: [String] = []
+                var pins: [String: String] = [:]
+                for model in config.models {
+                    for deployment in model.deployments where deployment.provider == provider.name {
+                        paths.append(deployment.model)
+                        if let sha256 = model.provenance?.sha256 { pins[deployment.model] = sha256 }
+                    }
+                }
+                let local = LocalModelProvider(config: provider, models: paths, pins: pins, resolve: config.resolvePath)
                 for (model, reason) in local.failures { localFailures["\(provider.name)/\(model)"] = reason }
                 providers[provider.name] = local
                 continue

@@ -1,21 +1,36 @@
 import AjarCore
 import AjarInference
 import Foundation
+import Logging
 
 /// Adapts the in-process engine (``LocalChatModel``) to ``ChatProvider``: each deployment's
 /// `model` is the path of a GGUF file, loaded once at start-up.
 package final class LocalModelProvider: ChatProvider {
     package let name: String
+    static let logger = Logger(label: "ajar.local")
     private let models: [String: LocalChatModel]
     /// Deployments whose file could not be loaded, with the reason.
     package let failures: [String: String]
+    /// Content hashes the files must keep, per deployment model (see ``ModelPin``).
+    private let pins: [String: ModelPin]
 
     /// Loads every model file `deployments` names (paths resolved by `resolve`).
-    package init(config: ProviderConfig, models deployments: [String], resolve: (String) -> String) {
+    /// - Parameter pins: SHA-256 per deployment model; a file that does not match is not loaded,
+    ///   and a file that changes while the server runs is refused from then on.
+    package init(config: ProviderConfig, models deployments: [String], pins: [String: String] = [:], resolve: (String) -> String) {
         name = config.name
         var models: [String: LocalChatModel] = [:]
         var failures: [String: String] = [:]
+        var modelPins: [String: ModelPin] = [:]
         for model in Set(deployments) {
+            if let sha256 = pins[model] {
+                let pin = ModelPin(path: resolve(model), sha256: sha256)
+                modelPins[model] = pin
+                if let reason = pin.check() {
+                    failures[model] = reason
+                    continue
+                }
+            }
             do {
                 models[model] = try LocalChatModel(
                     path: resolve(model), threads: config.threads, contextLength: config.contextLength,
@@ -26,6 +41,7 @@ package final class LocalModelProvider: ChatProvider {
         }
         self.models = models
         self.failures = failures
+        self.pins = modelPins
     }
 
     /// The loaded model for a deployment, for metrics and tests.
@@ -104,6 +120,12 @@ package final class LocalModelProvider: ChatProvider {
         guard let model = models[request.model] else {
             let reason = failures[request.model] ?? "not loaded"
             throw ProviderError.http(status: 503, message: "the local model \(request.model) is unavailable: \(reason)", retryAfter: nil)
+        }
+        if let reason = pins[request.model]?.check() {
+            Self.logger.error("local model refused", metadata: ["model": "\(request.model)", "reason": "\(reason)"])
+            throw GatewayError.unavailable(
+                "The local model \(Self.modelName(request.model)) is refused: its file no longer matches the SHA-256 pinned in "
+                    + "the configuration. An administrator must re-register it.", retryAfter: nil)
         }
         if !request.tools.isEmpty { throw ProviderError.unsupported("the local engine does not support tools") }
         if (request.n ?? 1) > 1 { throw ProviderError.unsupported("the local engine generates one choice (n=1)") }

@@ -26,7 +26,8 @@ extension YAMLValue {
         case .scalar(let scalar):
             let text = try string() ?? ""
             guard scalar.style == .plain else { return text }
-            if let int = Int(text) { return int }
+            // Only canonical integers: a hash or an id of digits ("0042…") stays a string.
+            if let int = Int(text), String(int) == text { return int }
             if let double = Double(text), text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) { return double }
             if ["true", "True", "TRUE"].contains(text) { return true }
             if ["false", "False", "FALSE"].contains(text) { return false }
