@@ -73,3 +73,41 @@ struct ConfigRegistryTests {
         #expect(price.contains("models.m.price.input"), "\(price)")
     }
 }
+
+@Suite("Price catalogue")
+struct PriceCatalogueTests {
+    @Test("the bundled catalogue parses, says where its prices come from, and matches by longest prefix")
+    func bundled() throws {
+        let catalogue = PriceCatalogue.bundled
+        #expect(catalogue.models.count >= 15)
+        #expect(catalogue.source.contains("openai.com"))
+        #expect(catalogue.date.count == 10)
+        #expect(catalogue.entry(for: "gpt-4o-mini-2024-07-18")?.price.input == 0.15)
+        #expect(catalogue.entry(for: "gpt-4o-2024-08-06")?.price.input == 2.50)  // not gpt-4o-mini's
+        #expect(catalogue.entry(for: "claude-3-5-haiku-latest")?.price.output == 4.00)
+        #expect(catalogue.entry(for: "my-own-model") == nil)
+    }
+
+    @Test("vendor cards take the catalogue's price when the config gives none; the config wins; self-hosted gets none")
+    func fallback() throws {
+        let config = try ConfigLoader.parse(
+            """
+            providers:
+              v: {type: openai, base_url: "http://127.0.0.1:9/v1"}
+              s: {type: openai, base_url: "http://127.0.0.1:9/v1", hosting: self-hosted}
+            models:
+              a:
+                deployments: [{provider: v, model: claude-3-5-haiku-latest}, {provider: s, model: gpt-4o}]
+              b:
+                price: {input: 1, output: 2}
+                deployments: [{provider: v, model: gpt-4o}]
+            """, environment: [:])
+        let gateway = Gateway(config: config)
+        defer { Task { await gateway.shutdown() } }
+        let a = try #require(gateway.cards(for: "a"))
+        #expect(a[0].pricing?.input == 0.80)
+        #expect(a[0].contextWindow == 200_000)
+        #expect(a[1].pricing == nil)  // self-hosted: the vendor's list price does not apply
+        #expect(gateway.cards(for: "b")?.first?.pricing == Pricing(input: 1, output: 2))
+    }
+}

@@ -99,11 +99,18 @@ package struct ModelConfig: Sendable {
         self.deployments = deployments
     }
 
-    /// The card of one deployment of this alias.
-    package func card(for deployment: DeploymentConfig, hosting: Hosting) -> ModelCard {
-        ModelCard(
+    /// The card of one deployment of this alias. For a vendor deployment, what the config leaves
+    /// out (price, context window, capabilities) comes from the bundled ``PriceCatalogue``.
+    package func card(for deployment: DeploymentConfig, hosting: Hosting, catalogue: PriceCatalogue = .bundled) -> ModelCard {
+        var card = ModelCard(
             alias: alias, provider: deployment.provider, hosting: hosting, openness: openness, contextWindow: contextWindow,
             pricing: pricing, capabilities: capabilities, provenance: provenance)
+        if hosting == .vendor, let entry = catalogue.entry(for: deployment.model) {
+            if card.pricing == nil { card.pricing = entry.price }
+            if card.contextWindow == nil { card.contextWindow = entry.contextWindow }
+            if card.capabilities.isEmpty { card.capabilities = entry.capabilities }
+        }
+        return card
     }
 }
 
