@@ -1,0 +1,8 @@
+import GRDB
+
+extension SQLiteStore {
+    /// Runs raw SQL outside the store's API: for tests that tamper with rows. Not for the gateway.
+    func execute(rawSQL sql: String) async throws {
+        try await run { try await pool.write { db in try db.execute(sql: sql) } }
+    }
+}
