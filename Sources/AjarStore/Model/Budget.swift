@@ -32,7 +32,7 @@ package struct Budget: Sendable, Hashable, Codable {
         guard pieces.count == 1 || pieces.count == 2 else { return nil }
         let whole = pieces[0]
         let fraction = pieces.count == 2 ? pieces[1] : ""
-        guard !whole.isEmpty, whole.count <= 12, fraction.count <= 6,
+        guard !whole.isEmpty, whole.count <= 12, pieces.count == 1 || !fraction.isEmpty, fraction.count <= 6,
             whole.allSatisfy({ $0.isASCII && $0.isNumber }),
             fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
             let wholeValue = Int64(whole)
