@@ -40,20 +40,21 @@ actor PostgresTestServer {
         let script = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scripts/postgres-harness.sh")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script.path, "start"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["AJAR_PG_OWNER_PID"] = String(getpid())
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let url = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0, url.hasPrefix("postgres://") else {
-            throw HarnessError("scripts/postgres-harness.sh start failed (status \(process.terminationStatus))")
+        // popen/pclose, not Foundation's Process: with Process this start never returned in a test run
+        // on Linux (not yet understood), while the same script returned at once from a shell.
+        let command = "AJAR_PG_OWNER_PID=\(getpid()) /bin/bash '\(script.path)' start"
+        guard let pipe = popen(command, "r") else { throw HarnessError("cannot run \(script.path)") }
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, pipe)
+            if count <= 0 { break }
+            output.append(contentsOf: buffer[0..<count])
+        }
+        let status = pclose(pipe)
+        let url = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard status == 0, url.hasPrefix("postgres://") else {
+            throw HarnessError("scripts/postgres-harness.sh start failed (status \(status))")
         }
         return url
     }
