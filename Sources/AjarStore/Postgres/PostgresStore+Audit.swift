@@ -31,14 +31,14 @@ extension PostgresStore {
     }
 
     package func verifyAudit() async throws -> AuditVerification {
-        let head = try await transaction { connection in
+        let head = try await withConnection { connection in
             try await self.first(connection, "SELECT seq, hash FROM audit_head WHERE id = 1", { try $0.decode((Int64, String).self) })
         }
         return try await AuditChain.verify(
             head: head.map { (seq: $0.0, hash: $0.1) },
             fetchPage: { after, upTo, limit in
                 let limit = Int64(limit)
-                return try await self.transaction { connection in
+                return try await self.withConnection { connection in
                     try await self.all(
                         connection,
                         """
@@ -48,7 +48,7 @@ extension PostgresStore {
                 }
             },
             hashExists: { hash in
-                try await self.transaction { connection in
+                try await self.withConnection { connection in
                     try await self.first(connection, "SELECT 1 FROM audit_log WHERE hash = \(hash) LIMIT 1", { _ in true }) ?? false
                 }
             })
@@ -57,7 +57,7 @@ extension PostgresStore {
     package func exportAudit(from: Date?, to: Date?) async throws -> [String] {
         let fromMs = from?.millisecondsSince1970 ?? Int64.min
         let toMs = to?.millisecondsSince1970 ?? Int64.max
-        return try await transaction { connection in
+        return try await withConnection { connection in
             try await self.all(
                 connection,
                 """

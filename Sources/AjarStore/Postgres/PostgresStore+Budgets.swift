@@ -8,49 +8,50 @@ extension PostgresStore {
         let nowMs = at.millisecondsSince1970
         do {
             return try await transaction { connection -> ReserveOutcome in
+                // Both budgets in one round trip: the key's, and its team's when a team is given.
                 guard
-                    let keyBudget = try await self.first(
-                        connection, "SELECT budget_micros, budget_period FROM keys WHERE id = \(keyID)",
-                        { try $0.decode((Int64?, String?).self) })
+                    let budgets = try await self.first(
+                        connection,
+                        """
+                        SELECT k.budget_micros, k.budget_period, t.budget_micros, t.budget_period
+                        FROM keys k LEFT JOIN teams t ON t.name = \(team)
+                        WHERE k.id = \(keyID)
+                        """, { try $0.decode((Int64?, String?, Int64?, String?).self) })
                 else { throw StoreError.keyNotFound(keyID) }
                 var scopes: [(BudgetScope, Int64)] = []
-                if let budget = try KeyColumns.budget(micros: keyBudget.0, period: keyBudget.1) {
+                if let budget = try KeyColumns.budget(micros: budgets.0, period: budgets.1) {
                     scopes.append((BudgetScope(scope: BudgetScope.key(keyID), period: budget.period.key(for: at)), budget.amountMicros))
                 }
-                if let team,
-                    let teamBudget = try await self.first(
-                        connection, "SELECT budget_micros, budget_period FROM teams WHERE name = \(team)",
-                        { try $0.decode((Int64?, String?).self) }),
-                    let budget = try KeyColumns.budget(micros: teamBudget.0, period: teamBudget.1)
-                {
+                if let team, let budget = try KeyColumns.budget(micros: budgets.2, period: budgets.3) {
                     scopes.append((BudgetScope(scope: BudgetScope.team(team), period: budget.period.key(for: at)), budget.amountMicros))
                 }
                 // Key before team, always: concurrent reservations take the row locks in one order.
                 for (scope, limit) in scopes {
+                    // The one statement that decides. Under READ COMMITTED a concurrent update of the
+                    // same row makes this one wait, then re-check the condition on the new row.
+                    let reserve: PostgresQuery = """
+                        UPDATE budget_counters SET reserved = reserved + \(estimateMicros)
+                        WHERE scope = \(scope.scope) AND period = \(scope.period)
+                          AND spent + reserved + \(estimateMicros) <= \(limit)
+                        RETURNING reserved
+                        """
+                    if try await self.first(connection, reserve, { try $0.decode(Int64.self) }) != nil { continue }
+                    // No row updated: the period's counter does not exist yet (or another transaction is
+                    // creating it: then this INSERT waits for it and does nothing), or the budget is spent.
+                    // Either way, once the row surely exists the same conditional UPDATE decides.
                     try await connection.query(
                         """
                         INSERT INTO budget_counters (scope, period) VALUES (\(scope.scope), \(scope.period))
                         ON CONFLICT DO NOTHING
                         """, logger: self.logger)
-                    // The one statement that decides. Under READ COMMITTED a concurrent update of the
-                    // same row makes this one wait, then re-check the condition on the new row.
-                    let updated = try await self.first(
-                        connection,
-                        """
-                        UPDATE budget_counters SET reserved = reserved + \(estimateMicros)
-                        WHERE scope = \(scope.scope) AND period = \(scope.period)
-                          AND spent + reserved + \(estimateMicros) <= \(limit)
-                        RETURNING reserved
-                        """, { try $0.decode(Int64.self) })
-                    if updated == nil {
-                        let used =
-                            try await self.first(
-                                connection,
-                                "SELECT spent + reserved FROM budget_counters WHERE scope = \(scope.scope) AND period = \(scope.period)",
-                                { try $0.decode(Int64.self) }) ?? 0
-                        throw BudgetRefusal(
-                            outcome: .budgetExceeded(scope: scope.scope, limitMicros: limit, remainingMicros: max(0, limit - used)))
-                    }
+                    if try await self.first(connection, reserve, { try $0.decode(Int64.self) }) != nil { continue }
+                    let used =
+                        try await self.first(
+                            connection,
+                            "SELECT spent + reserved FROM budget_counters WHERE scope = \(scope.scope) AND period = \(scope.period)",
+                            { try $0.decode(Int64.self) }) ?? 0
+                    throw BudgetRefusal(
+                        outcome: .budgetExceeded(scope: scope.scope, limitMicros: limit, remainingMicros: max(0, limit - used)))
                 }
                 let keyScope = scopes.first { $0.0.scope.hasPrefix("key:") }?.0
                 let teamScope = scopes.first { $0.0.scope.hasPrefix("team:") }?.0
@@ -77,7 +78,7 @@ extension PostgresStore {
     }
 
     package func releaseReservations(olderThan cutoff: Date) async throws -> Int {
-        let ids = try await transaction { connection in
+        let ids = try await withConnection { connection in
             try await self.all(
                 connection, "SELECT id FROM reservations WHERE created_ms < \(cutoff.millisecondsSince1970)",
                 { try $0.decode(String.self) })
@@ -115,7 +116,7 @@ extension PostgresStore {
     }
 
     package func budgetStatus(scope: String, at: Date) async throws -> BudgetStatus? {
-        try await transaction { connection -> BudgetStatus? in
+        try await withConnection { connection -> BudgetStatus? in
             let budgetRow: (Int64?, String?)?
             if scope.hasPrefix("key:") {
                 budgetRow = try await self.first(
@@ -154,11 +155,12 @@ extension PostgresStore {
         let tokenCount = Int64(tokens)
         let cleanup = Int.random(in: 0..<64) == 0
         let oldWindows = window.startMs - RateWindow.lengthMs
-        let requests = try await transaction { connection -> Int64? in
+        let requests = try await withConnection { connection -> Int64? in
             if cleanup {
                 try await connection.query("DELETE FROM rate_windows WHERE window_ms < \(oldWindows)", logger: self.logger)
             }
-            if let counted = try await self.first(
+            // One autocommitted statement counts the request, or does nothing if it is over a limit.
+            let counted = try await self.first(
                 connection,
                 """
                 INSERT INTO rate_windows (key_id, window_ms, requests, tokens) VALUES (\(keyID), \(window.startMs), 1, \(tokenCount))
@@ -167,10 +169,7 @@ extension PostgresStore {
                     WHERE rate_windows.requests + 1 <= \(rpm) AND rate_windows.tokens + EXCLUDED.tokens <= \(tpm)
                 RETURNING requests
                 """, { try $0.decode(Int64.self) })
-            {
-                _ = counted
-                return nil
-            }
+            if counted != nil { return nil }
             return try await self.first(
                 connection,
                 "SELECT requests FROM rate_windows WHERE key_id = \(keyID) AND window_ms = \(window.startMs)",

@@ -32,7 +32,7 @@ extension PostgresStore {
 
     package func listKeys(includeRevoked: Bool) async throws -> [KeyRecord] {
         let filter = includeRevoked ? "" : "WHERE revoked_ms IS NULL"
-        return try await transaction { connection in
+        return try await withConnection { connection in
             try await all(
                 connection,
                 PostgresQuery(unsafeSQL: "SELECT \(KeyColumns.selectList) FROM keys \(filter) ORDER BY created_ms DESC, id"),
@@ -42,7 +42,7 @@ extension PostgresStore {
     }
 
     package func key(id: String) async throws -> KeyRecord? {
-        try await transaction { connection in
+        try await withConnection { connection in
             try await self.selectKey(connection, id: id)
         }
     }
@@ -90,7 +90,7 @@ extension PostgresStore {
         guard KeySecret.isWellFormed(secret) else { return nil }
         let prefix = KeySecret.displayPrefix(of: secret)
         let hash = KeySecret.hash(secret)
-        let candidates = try await transaction { connection in
+        let candidates = try await withConnection { connection in
             try await self.all(
                 connection,
                 """
@@ -139,13 +139,13 @@ extension PostgresStore {
     }
 
     package func listTeams() async throws -> [TeamRecord] {
-        try await transaction { connection in
+        try await withConnection { connection in
             try await self.all(connection, "SELECT name, budget_micros, budget_period FROM teams ORDER BY name", PostgresStore.team)
         }
     }
 
     package func team(name: String) async throws -> TeamRecord? {
-        try await transaction { connection in
+        try await withConnection { connection in
             try await self.first(
                 connection, "SELECT name, budget_micros, budget_period FROM teams WHERE name = \(name)", PostgresStore.team)
         }

@@ -22,7 +22,7 @@ extension PostgresStore {
         let column = UsageSummary.column(for: groupBy)
         let fromMs = from.millisecondsSince1970
         let toMs = to.millisecondsSince1970
-        let rows = try await transaction { connection in
+        let rows = try await withConnection { connection in
             try await self.all(
                 connection,
                 """

@@ -71,6 +71,13 @@ package final class PostgresStore: GatewayStore {
         }
     }
 
+    /// Runs `body` on one pooled connection without a transaction (single statements, reads).
+    func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await run {
+            try await client.withConnection { connection in try await body(connection) }
+        }
+    }
+
     /// Runs `body`, turning postgres-nio's errors into ``StoreError`` (without query or binds).
     func run<T>(_ body: () async throws -> T) async throws -> T {
         do {
