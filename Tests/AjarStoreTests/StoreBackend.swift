@@ -15,15 +15,17 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     static let logger = Logger(label: "ajar.store.tests")
 
     /// Runs `body` with a fresh, empty store of this kind and a way to run raw SQL against it.
-    func withStore<Result: Sendable>(_ body: (any GatewayStore, RawSQL) async throws -> Result) async throws -> Result {
+    func withStore<Result: Sendable>(
+        logger: Logger = StoreBackend.logger, _ body: (any GatewayStore, RawSQL) async throws -> Result
+    ) async throws -> Result {
         switch self {
         case .sqlite:
-            return try await TemporaryStore.with(logger: StoreBackend.logger) { store in
+            return try await TemporaryStore.with(logger: logger) { store in
                 try await body(store, RawSQL { try await store.execute(rawSQL: $0) })
             }
         case .postgres:
             let url = try await PostgresTestServer.shared.freshDatabaseURL()
-            return try await PostgresStore.withStore(url: url, maximumConnections: 8, logger: StoreBackend.logger) { store in
+            return try await PostgresStore.withStore(url: url, maximumConnections: 8, logger: logger) { store in
                 try await body(store, RawSQL { try await store.execute(rawSQL: $0) })
             }
         }
