@@ -8,7 +8,9 @@ import Logging
 /// ```
 package enum TemporaryStore {
     /// Makes a store in a new temporary directory; delete ``directory`` when done (or use ``with(logger:_:)``).
-    package static func make(logger: Logger = Logger(label: "ajar.store.test")) throws -> (store: SQLiteStore, directory: URL) {
+    package static func make(logger: Logger = Logger(label: "ajar.store.test")) throws -> (
+        store: SQLiteStore, directory: URL
+    ) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ajar-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try SQLiteStore(path: directory.appendingPathComponent("ajar.db").path, logger: logger)

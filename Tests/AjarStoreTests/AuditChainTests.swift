@@ -23,7 +23,8 @@ struct AuditChainTests {
         let bytes = AuditChain.canonicalJSON(AuditStoreTests.record(4)).bytes
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(AuditChain.canonicalBytes(ofStoredText: text) == bytes)
-        #expect(AuditChain.canonicalBytes(ofStoredText: "{ \"b\" : 1 , \"a\" : [ 2 ] }") == Array(#"{"a":[2],"b":1}"#.utf8))
+        #expect(
+            AuditChain.canonicalBytes(ofStoredText: "{ \"b\" : 1 , \"a\" : [ 2 ] }") == Array(#"{"a":[2],"b":1}"#.utf8))
         #expect(AuditChain.canonicalBytes(ofStoredText: "{not json") == nil)
     }
 

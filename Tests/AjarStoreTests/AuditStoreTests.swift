@@ -16,7 +16,8 @@ struct AuditStoreTests {
             decision: "pseudonymise", dataClasses: ["email"], tokensIn: 100 + index, tokensOut: 20, tokensCached: 0,
             costMicros: Int64(1000 * index), status: 200, latencyMs: 40 + index,
             action: index % 5 == 0 ? "key.created" : nil,
-            content: index % 2 == 0 ? .object(["messages": .array([.string("hello <EMAIL_1>")]), "n": .int(Int64(index))]) : nil)
+            content: index % 2 == 0
+                ? .object(["messages": .array([.string("hello <EMAIL_1>")]), "n": .int(Int64(index))]) : nil)
     }
 
     /// Appends records 1...count.
@@ -36,7 +37,9 @@ struct AuditStoreTests {
             let second = try await store.appendAudit(Self.record(2))
             #expect(second.seq == 2)
             #expect(second.prevHash == first.hash)
-            #expect(second.hash == AuditChain.hash(prevHash: first.hash, canonical: AuditChain.canonicalJSON(Self.record(2)).bytes))
+            #expect(
+                second.hash
+                    == AuditChain.hash(prevHash: first.hash, canonical: AuditChain.canonicalJSON(Self.record(2)).bytes))
             let verification = try await store.verifyAudit()
             #expect(verification.isIntact)
             #expect(verification.checked == 2)
@@ -49,7 +52,9 @@ struct AuditStoreTests {
     func alteredField(backend: StoreBackend) async throws {
         try await backend.withStore { store, sql in
             try await Self.fill(store, count: 8)
-            try await sql("UPDATE audit_log SET record = replace(record, '\"cost_micros\":5000', '\"cost_micros\":1') WHERE seq = 5")
+            try await sql(
+                "UPDATE audit_log SET record = replace(record, '\"cost_micros\":5000', '\"cost_micros\":1') WHERE seq = 5"
+            )
             let result = try #require(try await store.verifyAudit().firstBreak)
             #expect(result.seq == 5)
             #expect(result.requestID == "req-5")
@@ -80,7 +85,9 @@ struct AuditStoreTests {
         }
     }
 
-    @Test("a deleted record with the rest renumbered is reported as removed where the gap closed", arguments: StoreBackend.allCases)
+    @Test(
+        "a deleted record with the rest renumbered is reported as removed where the gap closed",
+        arguments: StoreBackend.allCases)
     func removedAndRenumbered(backend: StoreBackend) async throws {
         try await backend.withStore { store, sql in
             try await Self.fill(store, count: 6)
@@ -119,7 +126,9 @@ struct AuditStoreTests {
         }
     }
 
-    @Test("export writes one canonical JSONL line per record in [from, to), from which the chain recomputes", arguments: StoreBackend.allCases)
+    @Test(
+        "export writes one canonical JSONL line per record in [from, to), from which the chain recomputes",
+        arguments: StoreBackend.allCases)
     func export(backend: StoreBackend) async throws {
         try await backend.withStore { store, _ in
             try await Self.fill(store, count: 6)
@@ -140,7 +149,8 @@ struct AuditStoreTests {
                 #expect(object["hash"]?.stringValue == hash)
                 previous = hash ?? ""
             }
-            let window = try await store.exportAudit(from: Self.start.addingTimeInterval(2), to: Self.start.addingTimeInterval(5))
+            let window = try await store.exportAudit(
+                from: Self.start.addingTimeInterval(2), to: Self.start.addingTimeInterval(5))
             #expect(window.count == 3)
             #expect(window.first?.contains("\"seq\":2") == true)
         }

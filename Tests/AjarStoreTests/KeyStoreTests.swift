@@ -11,7 +11,9 @@ struct KeyStoreTests {
         rateLimits: RateLimits(requestsPerMinute: 600, tokensPerMinute: 90_000),
         budget: Budget(amountMicros: 50_000_000, period: .month))
 
-    @Test("a created key authenticates with its secret and carries everything it was made with", arguments: StoreBackend.allCases)
+    @Test(
+        "a created key authenticates with its secret and carries everything it was made with",
+        arguments: StoreBackend.allCases)
     func createAndAuthenticate(backend: StoreBackend) async throws {
         try await backend.withStore { store, _ in
             let created = try await store.createKey(Self.newKey)
@@ -43,7 +45,9 @@ struct KeyStoreTests {
             altered[altered.count - 1] = altered[altered.count - 1] == "a" ? "b" : "a"
             #expect(try await store.authenticate(Secret(String(altered))) == nil)
             #expect(try await store.authenticate(Secret("ajar-sk-" + KeySecret.randomBase62(count: 40))) == nil)
-            for malformed in ["", "ajar-sk-", "Bearer x", created.secret.value + "x", "ajar-sk-" + String(repeating: "!", count: 40)] {
+            for malformed in [
+                "", "ajar-sk-", "Bearer x", created.secret.value + "x", "ajar-sk-" + String(repeating: "!", count: 40),
+            ] {
                 #expect(try await store.authenticate(Secret(malformed)) == nil)
             }
             #expect(try await store.authenticate(created.secret) != nil)
@@ -70,12 +74,15 @@ struct KeyStoreTests {
             await #expect(throws: StoreError.keyNotFound(created.record.id)) {
                 try await store.rotateKey(id: created.record.id)
             }
-            await #expect(throws: StoreError.keyNotFound("key_missing")) { try await store.revokeKey(id: "key_missing") }
+            await #expect(throws: StoreError.keyNotFound("key_missing")) {
+                try await store.revokeKey(id: "key_missing")
+            }
             #expect(try await store.key(id: "key_missing") == nil)
         }
     }
 
-    @Test("keys are listed newest first; invalid keys are refused with the field named", arguments: StoreBackend.allCases)
+    @Test(
+        "keys are listed newest first; invalid keys are refused with the field named", arguments: StoreBackend.allCases)
     func listAndValidate(backend: StoreBackend) async throws {
         try await backend.withStore { store, _ in
             let first = try await store.createKey(NewKey(app: "one", tier: "minimal"))
@@ -86,7 +93,8 @@ struct KeyStoreTests {
                 try await store.createKey(NewKey(app: "", tier: "minimal"))
             }
             await #expect(throws: StoreError.invalidArgument("budget must not be negative")) {
-                try await store.createKey(NewKey(app: "x", tier: "minimal", budget: Budget(amountMicros: -1, period: .day)))
+                try await store.createKey(
+                    NewKey(app: "x", tier: "minimal", budget: Budget(amountMicros: -1, period: .day)))
             }
         }
     }
@@ -107,9 +115,11 @@ struct KeyStoreTests {
     @Test("teams are created, updated and listed by name", arguments: StoreBackend.allCases)
     func teams(backend: StoreBackend) async throws {
         try await backend.withStore { store, _ in
-            try await store.upsertTeam(TeamRecord(name: "research", budget: Budget(amountMicros: 5_000_000, period: .day)))
+            try await store.upsertTeam(
+                TeamRecord(name: "research", budget: Budget(amountMicros: 5_000_000, period: .day)))
             try await store.upsertTeam(TeamRecord(name: "care"))
-            try await store.upsertTeam(TeamRecord(name: "research", budget: Budget(amountMicros: 7_000_000, period: .month)))
+            try await store.upsertTeam(
+                TeamRecord(name: "research", budget: Budget(amountMicros: 7_000_000, period: .month)))
             #expect(
                 try await store.listTeams() == [
                     TeamRecord(name: "care"),

@@ -6,17 +6,23 @@ import Testing
 
 @Suite("Budgets, periods, secrets and URLs")
 struct ModelTests {
-    @Test("budget text parses to exact micro-USD", arguments: [
-        ("50/month", Budget(amountMicros: 50_000_000, period: .month)),
-        ("12.5/day", Budget(amountMicros: 12_500_000, period: .day)),
-        ("0.000001/day", Budget(amountMicros: 1, period: .day)),
-        ("0/month", Budget(amountMicros: 0, period: .month)),
-    ])
+    @Test(
+        "budget text parses to exact micro-USD",
+        arguments: [
+            ("50/month", Budget(amountMicros: 50_000_000, period: .month)),
+            ("12.5/day", Budget(amountMicros: 12_500_000, period: .day)),
+            ("0.000001/day", Budget(amountMicros: 1, period: .day)),
+            ("0/month", Budget(amountMicros: 0, period: .month)),
+        ])
     func budgetParsing(text: String, expected: Budget) {
         #expect(Budget(parsing: text) == expected)
     }
 
-    @Test("malformed budget text is refused", arguments: ["", "50", "50/week", "-5/day", "1.0000001/day", "1e3/day", "/day", "5./day", "99999999999999/day", "½/day"])
+    @Test(
+        "malformed budget text is refused",
+        arguments: [
+            "", "50", "50/week", "-5/day", "1.0000001/day", "1e3/day", "/day", "5./day", "99999999999999/day", "½/day",
+        ])
     func budgetRefusals(text: String) {
         #expect(Budget(parsing: text) == nil)
     }
@@ -57,13 +63,17 @@ struct ModelTests {
 
     @Test("a PostgreSQL URL is read, and errors about it never show the password")
     func postgresURL() throws {
-        let configuration = try PostgresURL.configuration("postgres://ajar:s3cr%40t@db.internal:6543/gateway?sslmode=disable")
+        let configuration = try PostgresURL.configuration(
+            "postgres://ajar:s3cr%40t@db.internal:6543/gateway?sslmode=disable")
         #expect(configuration.host == "db.internal")
         #expect(configuration.port == 6543)
         #expect(configuration.username == "ajar")
         #expect(configuration.password == "s3cr@t")
         #expect(configuration.database == "gateway")
-        for bad in ["mysql://u:hunter2@h/db", "postgres://:hunter2@h/db", "postgres://u:hunter2@h/db?sslmode=sometimes", "not a url"] {
+        for bad in [
+            "mysql://u:hunter2@h/db", "postgres://:hunter2@h/db", "postgres://u:hunter2@h/db?sslmode=sometimes",
+            "not a url",
+        ] {
             do {
                 _ = try PostgresURL.configuration(bad)
                 Issue.record("accepted \(bad)")

@@ -19,19 +19,29 @@ struct RateLimitStoreTests {
                 try await store.admit(keyID: "key_a", tokens: 10, limits: limits, at: Self.at.addingTimeInterval(30))
                     == .limited(retryAfter: 15, limit: .requests))
             #expect(try await store.admit(keyID: "key_b", tokens: 10, limits: limits, at: Self.at) == .allowed)
-            #expect(try await store.admit(keyID: "key_a", tokens: 10, limits: limits, at: Self.at.addingTimeInterval(45)) == .allowed)
+            #expect(
+                try await store.admit(keyID: "key_a", tokens: 10, limits: limits, at: Self.at.addingTimeInterval(45))
+                    == .allowed)
         }
     }
 
-    @Test("tokens per minute: a request that would pass the limit is refused and not counted", arguments: StoreBackend.allCases)
+    @Test(
+        "tokens per minute: a request that would pass the limit is refused and not counted",
+        arguments: StoreBackend.allCases)
     func tokensPerMinute(backend: StoreBackend) async throws {
         try await backend.withStore { store, _ throws in
             let limits = RateLimits(requestsPerMinute: 100, tokensPerMinute: 1000)
             #expect(try await store.admit(keyID: "k", tokens: 700, limits: limits, at: Self.at) == .allowed)
-            #expect(try await store.admit(keyID: "k", tokens: 301, limits: limits, at: Self.at) == .limited(retryAfter: 45, limit: .tokens))
+            #expect(
+                try await store.admit(keyID: "k", tokens: 301, limits: limits, at: Self.at)
+                    == .limited(retryAfter: 45, limit: .tokens))
             #expect(try await store.admit(keyID: "k", tokens: 300, limits: limits, at: Self.at) == .allowed)
-            #expect(try await store.admit(keyID: "k", tokens: 1001, limits: limits, at: Self.at.addingTimeInterval(60)) == .limited(retryAfter: 45, limit: .tokens))
-            #expect(try await store.admit(keyID: "k", tokens: 1000, limits: limits, at: Self.at.addingTimeInterval(60)) == .allowed)
+            #expect(
+                try await store.admit(keyID: "k", tokens: 1001, limits: limits, at: Self.at.addingTimeInterval(60))
+                    == .limited(retryAfter: 45, limit: .tokens))
+            #expect(
+                try await store.admit(keyID: "k", tokens: 1000, limits: limits, at: Self.at.addingTimeInterval(60))
+                    == .allowed)
             #expect(try await store.admit(keyID: "k", tokens: 5, limits: RateLimits(), at: Self.at) == .allowed)
         }
     }
@@ -43,7 +53,9 @@ struct RateLimitStoreTests {
             let allowed = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for index in 0..<80 {
                     let store = index % 2 == 0 ? first : second
-                    group.addTask { try await store.admit(keyID: "shared", tokens: 1, limits: limits, at: Self.at) == .allowed }
+                    group.addTask {
+                        try await store.admit(keyID: "shared", tokens: 1, limits: limits, at: Self.at) == .allowed
+                    }
                 }
                 var count = 0
                 for try await ok in group where ok { count += 1 }

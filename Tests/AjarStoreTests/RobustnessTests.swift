@@ -30,7 +30,9 @@ struct RobustnessTests {
         }
     }
 
-    @Test("creating, rotating, authenticating and revoking a key logs neither its secret nor its hash", arguments: StoreBackend.allCases)
+    @Test(
+        "creating, rotating, authenticating and revoking a key logs neither its secret nor its hash",
+        arguments: StoreBackend.allCases)
     func noSecretsInLogs(backend: StoreBackend) async throws {
         let log = CapturedLog()
         let logger = Logger(label: "capture") { _ in CapturingHandler(log: log) }
@@ -40,7 +42,10 @@ struct RobustnessTests {
             _ = try await store.authenticate(rotated.secret)
             _ = try await store.authenticate(created.secret)
             _ = try await store.revokeKey(id: created.record.id)
-            return [created.secret.value, rotated.secret.value, KeySecret.hash(created.secret), KeySecret.hash(rotated.secret)]
+            return [
+                created.secret.value, rotated.secret.value, KeySecret.hash(created.secret),
+                KeySecret.hash(rotated.secret),
+            ]
         }
         #expect(log.text.contains("key created"), "the capture works")
         for secret in secrets {
@@ -63,7 +68,9 @@ struct RobustnessTests {
         }
     }
 
-    @Test("audit rows that are not JSON or carry a malformed hash are reported as altered", arguments: StoreBackend.allCases)
+    @Test(
+        "audit rows that are not JSON or carry a malformed hash are reported as altered",
+        arguments: StoreBackend.allCases)
     func corruptAuditRows(backend: StoreBackend) async throws {
         try await backend.withStore { store, sql in
             try await AuditStoreTests.fill(store, count: 3)

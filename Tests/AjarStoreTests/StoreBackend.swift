@@ -51,8 +51,10 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             }
         case .postgres:
             let url = try await PostgresTestServer.shared.freshDatabaseURL()
-            return try await PostgresStore.withStore(url: url, maximumConnections: 8, logger: StoreBackend.logger) { first in
-                try await PostgresStore.withStore(url: url, maximumConnections: 8, logger: StoreBackend.logger) { second in
+            return try await PostgresStore.withStore(url: url, maximumConnections: 8, logger: StoreBackend.logger) {
+                first in
+                try await PostgresStore.withStore(url: url, maximumConnections: 8, logger: StoreBackend.logger) {
+                    second in
                     try await body(first, second)
                 }
             }

@@ -73,7 +73,8 @@ package struct AuditChainVerifier: Sendable {
         if previousExists {
             return AuditBreak(
                 seq: row.seq, requestID: row.requestID, reason: .reordered,
-                detail: "record \(row.seq) is intact but was written after a different record than record \(row.seq - 1)")
+                detail:
+                    "record \(row.seq) is intact but was written after a different record than record \(row.seq - 1)")
         }
         return AuditBreak(
             seq: row.seq, requestID: row.requestID, reason: .removed,
@@ -108,6 +109,9 @@ package struct AuditChainVerifier: Sendable {
     }
 
     private func altered(_ row: AuditRow, _ why: String) -> Step {
-        .broken(AuditBreak(seq: row.seq, requestID: row.requestID, reason: .altered, detail: "record \(row.seq) was altered: \(why)"))
+        .broken(
+            AuditBreak(
+                seq: row.seq, requestID: row.requestID, reason: .altered,
+                detail: "record \(row.seq) was altered: \(why)"))
     }
 }

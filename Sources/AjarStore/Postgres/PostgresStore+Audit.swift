@@ -32,7 +32,8 @@ extension PostgresStore {
 
     package func verifyAudit() async throws -> AuditVerification {
         let head = try await withConnection { connection in
-            try await self.first(connection, "SELECT seq, hash FROM audit_head WHERE id = 1", { try $0.decode((Int64, String).self) })
+            try await self.first(
+                connection, "SELECT seq, hash FROM audit_head WHERE id = 1", { try $0.decode((Int64, String).self) })
         }
         return try await AuditChain.verify(
             head: head.map { (seq: $0.0, hash: $0.1) },
@@ -49,7 +50,8 @@ extension PostgresStore {
             },
             hashExists: { hash in
                 try await self.withConnection { connection in
-                    try await self.first(connection, "SELECT 1 FROM audit_log WHERE hash = \(hash) LIMIT 1", { _ in true }) ?? false
+                    try await self.first(
+                        connection, "SELECT 1 FROM audit_log WHERE hash = \(hash) LIMIT 1", { _ in true }) ?? false
                 }
             })
     }

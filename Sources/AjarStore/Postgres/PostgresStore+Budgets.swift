@@ -20,10 +20,18 @@ extension PostgresStore {
                 else { throw StoreError.keyNotFound(keyID) }
                 var scopes: [(BudgetScope, Int64)] = []
                 if let budget = try KeyColumns.budget(micros: budgets.0, period: budgets.1) {
-                    scopes.append((BudgetScope(scope: BudgetScope.key(keyID), period: budget.period.key(for: at)), budget.amountMicros))
+                    scopes.append(
+                        (
+                            BudgetScope(scope: BudgetScope.key(keyID), period: budget.period.key(for: at)),
+                            budget.amountMicros
+                        ))
                 }
                 if let team, let budget = try KeyColumns.budget(micros: budgets.2, period: budgets.3) {
-                    scopes.append((BudgetScope(scope: BudgetScope.team(team), period: budget.period.key(for: at)), budget.amountMicros))
+                    scopes.append(
+                        (
+                            BudgetScope(scope: BudgetScope.team(team), period: budget.period.key(for: at)),
+                            budget.amountMicros
+                        ))
                 }
                 // Key before team, always: concurrent reservations take the row locks in one order.
                 for (scope, limit) in scopes {
@@ -51,7 +59,8 @@ extension PostgresStore {
                             "SELECT spent + reserved FROM budget_counters WHERE scope = \(scope.scope) AND period = \(scope.period)",
                             { try $0.decode(Int64.self) }) ?? 0
                     throw BudgetRefusal(
-                        outcome: .budgetExceeded(scope: scope.scope, limitMicros: limit, remainingMicros: max(0, limit - used)))
+                        outcome: .budgetExceeded(
+                            scope: scope.scope, limitMicros: limit, remainingMicros: max(0, limit - used)))
                 }
                 let keyScope = scopes.first { $0.0.scope.hasPrefix("key:") }?.0
                 let teamScope = scopes.first { $0.0.scope.hasPrefix("team:") }?.0
@@ -63,7 +72,8 @@ extension PostgresStore {
                     """, logger: self.logger)
                 return .reserved(
                     Reservation(
-                        id: reservationID, keyID: keyID, team: team, amountMicros: estimateMicros, scopes: scopes.map(\.0)))
+                        id: reservationID, keyID: keyID, team: team, amountMicros: estimateMicros,
+                        scopes: scopes.map(\.0)))
             }
         } catch let refusal as BudgetRefusal {
             return refusal.outcome
@@ -96,7 +106,9 @@ extension PostgresStore {
 
     /// Deletes the reservation row and moves its amount out of `reserved`, adding `chargeMicros`
     /// to `spent`. - Returns: `false` if it was already finished.
-    private func finish(_ connection: PostgresConnection, reservationID: String, chargeMicros: Int64) async throws -> Bool {
+    private func finish(_ connection: PostgresConnection, reservationID: String, chargeMicros: Int64) async throws
+        -> Bool
+    {
         guard
             let row = try await first(
                 connection,
@@ -120,11 +132,13 @@ extension PostgresStore {
             let budgetRow: (Int64?, String?)?
             if scope.hasPrefix("key:") {
                 budgetRow = try await self.first(
-                    connection, "SELECT budget_micros, budget_period FROM keys WHERE id = \(String(scope.dropFirst(4)))",
+                    connection,
+                    "SELECT budget_micros, budget_period FROM keys WHERE id = \(String(scope.dropFirst(4)))",
                     { try $0.decode((Int64?, String?).self) })
             } else if scope.hasPrefix("team:") {
                 budgetRow = try await self.first(
-                    connection, "SELECT budget_micros, budget_period FROM teams WHERE name = \(String(scope.dropFirst(5)))",
+                    connection,
+                    "SELECT budget_micros, budget_period FROM teams WHERE name = \(String(scope.dropFirst(5)))",
                     { try $0.decode((Int64?, String?).self) })
             } else {
                 return nil
@@ -157,7 +171,8 @@ extension PostgresStore {
         let oldWindows = window.startMs - RateWindow.lengthMs
         let requests = try await withConnection { connection -> Int64? in
             if cleanup {
-                try await connection.query("DELETE FROM rate_windows WHERE window_ms < \(oldWindows)", logger: self.logger)
+                try await connection.query(
+                    "DELETE FROM rate_windows WHERE window_ms < \(oldWindows)", logger: self.logger)
             }
             // One autocommitted statement counts the request, or does nothing if it is over a limit.
             let counted = try await self.first(

@@ -35,7 +35,8 @@ extension PostgresStore {
         return try await withConnection { connection in
             try await all(
                 connection,
-                PostgresQuery(unsafeSQL: "SELECT \(KeyColumns.selectList) FROM keys \(filter) ORDER BY created_ms DESC, id"),
+                PostgresQuery(
+                    unsafeSQL: "SELECT \(KeyColumns.selectList) FROM keys \(filter) ORDER BY created_ms DESC, id"),
                 PostgresStore.keyColumns
             ).map { try $0.record() }
         }
@@ -49,7 +50,8 @@ extension PostgresStore {
 
     func selectKey(_ connection: PostgresConnection, id: String) async throws -> KeyRecord? {
         try await first(
-            connection, "SELECT \(unescaped: KeyColumns.selectList) FROM keys WHERE id = \(id)", PostgresStore.keyColumns
+            connection, "SELECT \(unescaped: KeyColumns.selectList) FROM keys WHERE id = \(id)",
+            PostgresStore.keyColumns
         )?.record()
     }
 
@@ -98,10 +100,14 @@ extension PostgresStore {
                 WHERE prefix = \(prefix) AND revoked_ms IS NULL
                 """
             ) { row -> (String, KeyColumns) in
-                let (storedHash, id, prefix, app, team, tier, models, rpm, tpm, micros, period, created, rotated, revoked) =
+                let (
+                    storedHash, id, prefix, app, team, tier, models, rpm, tpm, micros, period, created, rotated, revoked
+                ) =
                     try row.decode(
-                        (String, String, String, String, String?, String, String?, Int64?, Int64?, Int64?, String?,
-                         Int64, Int64?, Int64?).self)
+                        (
+                            String, String, String, String, String?, String, String?, Int64?, Int64?, Int64?, String?,
+                            Int64, Int64?, Int64?
+                        ).self)
                 return (
                     storedHash,
                     KeyColumns(
@@ -140,14 +146,16 @@ extension PostgresStore {
 
     package func listTeams() async throws -> [TeamRecord] {
         try await withConnection { connection in
-            try await self.all(connection, "SELECT name, budget_micros, budget_period FROM teams ORDER BY name", PostgresStore.team)
+            try await self.all(
+                connection, "SELECT name, budget_micros, budget_period FROM teams ORDER BY name", PostgresStore.team)
         }
     }
 
     package func team(name: String) async throws -> TeamRecord? {
         try await withConnection { connection in
             try await self.first(
-                connection, "SELECT name, budget_micros, budget_period FROM teams WHERE name = \(name)", PostgresStore.team)
+                connection, "SELECT name, budget_micros, budget_period FROM teams WHERE name = \(name)",
+                PostgresStore.team)
         }
     }
 
@@ -155,7 +163,8 @@ extension PostgresStore {
 
     static func keyColumns(_ row: PostgresRow) throws -> KeyColumns {
         let (id, prefix, app, team, tier, models, rpm, tpm, micros, period, created, rotated, revoked) = try row.decode(
-            (String, String, String, String?, String, String?, Int64?, Int64?, Int64?, String?, Int64, Int64?, Int64?).self)
+            (String, String, String, String?, String, String?, Int64?, Int64?, Int64?, String?, Int64, Int64?, Int64?)
+                .self)
         return KeyColumns(
             id: id, prefix: prefix, app: app, team: team, tier: tier, allowedModels: models, rpm: rpm, tpm: tpm,
             budgetMicros: micros, budgetPeriod: period, createdMs: created, rotatedMs: rotated, revokedMs: revoked)

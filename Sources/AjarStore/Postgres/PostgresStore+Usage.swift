@@ -5,7 +5,8 @@ extension PostgresStore {
     package func recordUsage(_ usage: UsageRecord) async throws {
         let timeMs = usage.time.millisecondsSince1970
         let day = BudgetPeriod.day.key(for: usage.time)
-        let numbers = [usage.tokensIn, usage.tokensOut, usage.tokensCached, usage.latencyMs, usage.status].map(Int64.init)
+        let numbers = [usage.tokensIn, usage.tokensOut, usage.tokensCached, usage.latencyMs, usage.status].map(
+            Int64.init)
         try await run {
             try await client.query(
                 """
@@ -38,7 +39,8 @@ extension PostgresStore {
                     (String?, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self)
                 return UsageSummary(
                     group: group, requests: Int(requests), errors: Int(errors), tokensIn: Int(tokensIn),
-                    tokensOut: Int(tokensOut), tokensCached: Int(cached), costMicros: cost, averageLatencyMs: Int(latency))
+                    tokensOut: Int(tokensOut), tokensCached: Int(cached), costMicros: cost,
+                    averageLatencyMs: Int(latency))
             }
         }
         return UsageSummary.sorted(rows)

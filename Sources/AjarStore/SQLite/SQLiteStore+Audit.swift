@@ -54,7 +54,8 @@ extension SQLiteStore {
                 },
                 hashExists: { hash in
                     try await self.pool.read { db in
-                        try Row.fetchOne(db, sql: "SELECT 1 FROM audit_log WHERE hash = ? LIMIT 1", arguments: [hash]) != nil
+                        try Row.fetchOne(db, sql: "SELECT 1 FROM audit_log WHERE hash = ? LIMIT 1", arguments: [hash])
+                            != nil
                     }
                 })
         }

@@ -15,9 +15,14 @@ extension SQLiteStore {
                     else { throw StoreError.keyNotFound(keyID) }
                     var scopes: [(BudgetScope, Int64)] = []
                     if let budget = try KeyColumns.budget(
-                        micros: keyRow.decode(forColumn: "budget_micros"), period: keyRow.decode(forColumn: "budget_period"))
+                        micros: keyRow.decode(forColumn: "budget_micros"),
+                        period: keyRow.decode(forColumn: "budget_period"))
                     {
-                        scopes.append((BudgetScope(scope: BudgetScope.key(keyID), period: budget.period.key(for: at)), budget.amountMicros))
+                        scopes.append(
+                            (
+                                BudgetScope(scope: BudgetScope.key(keyID), period: budget.period.key(for: at)),
+                                budget.amountMicros
+                            ))
                     }
                     if let team,
                         let teamRow = try Row.fetchOne(
@@ -26,7 +31,11 @@ extension SQLiteStore {
                             micros: teamRow.decode(forColumn: "budget_micros"),
                             period: teamRow.decode(forColumn: "budget_period"))
                     {
-                        scopes.append((BudgetScope(scope: BudgetScope.team(team), period: budget.period.key(for: at)), budget.amountMicros))
+                        scopes.append(
+                            (
+                                BudgetScope(scope: BudgetScope.team(team), period: budget.period.key(for: at)),
+                                budget.amountMicros
+                            ))
                     }
                     for (scope, limit) in scopes {
                         try db.execute(
@@ -52,7 +61,8 @@ extension SQLiteStore {
                                 used = spent + reserved
                             }
                             throw BudgetRefusal(
-                                outcome: .budgetExceeded(scope: scope.scope, limitMicros: limit, remainingMicros: max(0, limit - used)))
+                                outcome: .budgetExceeded(
+                                    scope: scope.scope, limitMicros: limit, remainingMicros: max(0, limit - used)))
                         }
                     }
                     let keyScope = scopes.first { $0.0.scope.hasPrefix("key:") }?.0
@@ -90,7 +100,8 @@ extension SQLiteStore {
         try await run {
             try await pool.write { db in
                 let ids = try String.fetchAll(
-                    db, sql: "SELECT id FROM reservations WHERE created_ms < ?", arguments: [cutoff.millisecondsSince1970])
+                    db, sql: "SELECT id FROM reservations WHERE created_ms < ?",
+                    arguments: [cutoff.millisecondsSince1970])
                 var released = 0
                 for id in ids {
                     if try SQLiteStore.finish(db, reservationID: id, chargeMicros: 0) { released += 1 }
@@ -106,7 +117,8 @@ extension SQLiteStore {
         guard
             let row = try Row.fetchOne(
                 db,
-                sql: "DELETE FROM reservations WHERE id = ? RETURNING amount, key_scope, key_period, team_scope, team_period",
+                sql:
+                    "DELETE FROM reservations WHERE id = ? RETURNING amount, key_scope, key_period, team_scope, team_period",
                 arguments: [reservationID])
         else { return false }
         let amount: Int64 = try row.decode(forColumn: "amount")
@@ -171,7 +183,8 @@ extension SQLiteStore {
             try await pool.write { db -> Bool in
                 if cleanup {
                     try db.execute(
-                        sql: "DELETE FROM rate_windows WHERE window_ms < ?", arguments: [window.startMs - RateWindow.lengthMs])
+                        sql: "DELETE FROM rate_windows WHERE window_ms < ?",
+                        arguments: [window.startMs - RateWindow.lengthMs])
                 }
                 return try Row.fetchOne(
                     db,

@@ -36,7 +36,8 @@ extension SQLiteStore {
             try await pool.read { db in
                 try Row.fetchAll(
                     db,
-                    sql: "SELECT \(KeyColumns.selectList) FROM keys \(includeRevoked ? "" : "WHERE revoked_ms IS NULL") ORDER BY created_ms DESC, id"
+                    sql:
+                        "SELECT \(KeyColumns.selectList) FROM keys \(includeRevoked ? "" : "WHERE revoked_ms IS NULL") ORDER BY created_ms DESC, id"
                 ).map { try SQLiteStore.keyColumns($0).record() }
             }
         }
@@ -59,11 +60,14 @@ extension SQLiteStore {
         let record = try await run {
             try await pool.write { db -> KeyRecord? in
                 try db.execute(
-                    sql: "UPDATE keys SET prefix = ?, secret_hash = ?, rotated_ms = ? WHERE id = ? AND revoked_ms IS NULL",
+                    sql:
+                        "UPDATE keys SET prefix = ?, secret_hash = ?, rotated_ms = ? WHERE id = ? AND revoked_ms IS NULL",
                     arguments: [prefix, hash, now, id])
                 guard db.changesCount == 1 else { return nil }
-                return try Row.fetchOne(db, sql: "SELECT \(KeyColumns.selectList) FROM keys WHERE id = ?", arguments: [id])
-                    .map { try SQLiteStore.keyColumns($0).record() }
+                return try Row.fetchOne(
+                    db, sql: "SELECT \(KeyColumns.selectList) FROM keys WHERE id = ?", arguments: [id]
+                )
+                .map { try SQLiteStore.keyColumns($0).record() }
             }
         }
         guard let record else { throw StoreError.keyNotFound(id) }
@@ -77,8 +81,10 @@ extension SQLiteStore {
             try await pool.write { db -> KeyRecord? in
                 try db.execute(
                     sql: "UPDATE keys SET revoked_ms = COALESCE(revoked_ms, ?) WHERE id = ?", arguments: [now, id])
-                return try Row.fetchOne(db, sql: "SELECT \(KeyColumns.selectList) FROM keys WHERE id = ?", arguments: [id])
-                    .map { try SQLiteStore.keyColumns($0).record() }
+                return try Row.fetchOne(
+                    db, sql: "SELECT \(KeyColumns.selectList) FROM keys WHERE id = ?", arguments: [id]
+                )
+                .map { try SQLiteStore.keyColumns($0).record() }
             }
         }
         guard let record else { throw StoreError.keyNotFound(id) }
@@ -94,9 +100,12 @@ extension SQLiteStore {
             try await pool.read { db in
                 try Row.fetchAll(
                     db,
-                    sql: "SELECT secret_hash, \(KeyColumns.selectList) FROM keys WHERE prefix = ? AND revoked_ms IS NULL",
+                    sql:
+                        "SELECT secret_hash, \(KeyColumns.selectList) FROM keys WHERE prefix = ? AND revoked_ms IS NULL",
                     arguments: [prefix]
-                ).map { row -> (String, KeyColumns) in (try row.decode(forColumn: "secret_hash"), try SQLiteStore.keyColumns(row)) }
+                ).map { row -> (String, KeyColumns) in
+                    (try row.decode(forColumn: "secret_hash"), try SQLiteStore.keyColumns(row))
+                }
             }
         }
         // Compare every candidate, so the time taken does not depend on which one matched.

@@ -48,7 +48,8 @@ package final class SQLiteStore: GatewayStore {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch let error as DatabaseError {
-            throw StoreError.invalidConfiguration("cannot open SQLite database at \(path): \(error.message ?? "\(error.resultCode)")")
+            throw StoreError.invalidConfiguration(
+                "cannot open SQLite database at \(path): \(error.message ?? "\(error.resultCode)")")
         }
         do {
             try SQLiteStore.migrator.migrate(pool)
