@@ -101,6 +101,14 @@ package protocol GatewayStore: Sendable {
 
     // MARK: Lifecycle
 
+    /// Runs the store's background work until the task is cancelled: PostgreSQL's connection pool
+    /// (nothing works without it); SQLite has none and just waits. Put it in the app's ServiceGroup.
+    func run() async
+
+    /// Brings the schema up to date; idempotent and safe from several instances at once. SQLite
+    /// migrates when opened, so this does nothing there; PostgreSQL needs ``run()`` running.
+    func migrate() async throws
+
     /// Releases connections. The store must not be used afterwards.
     func close() async throws
 }

@@ -17,7 +17,7 @@ import Logging
 /// also between processes sharing the file (busy timeout 10 s).
 package final class SQLiteStore: GatewayStore {
     /// How hard a commit is pushed to disk.
-    package enum Durability: String, Sendable {
+    package enum Durability: String, Sendable, Hashable {
         /// `synchronous = NORMAL`: survives process kill, not power loss.
         case normal
         /// `synchronous = FULL`: survives power loss.
@@ -58,6 +58,15 @@ package final class SQLiteStore: GatewayStore {
         }
         logger.debug("store opened", metadata: ["store.backend": "sqlite", "store.path": "\(path)"])
     }
+
+    /// SQLite has no background work: waits until the task is cancelled.
+    package func run() async {
+        // An AsyncStream that never yields ends its iteration when the task is cancelled.
+        for await _ in AsyncStream<Never>(unfolding: { nil }) {}
+    }
+
+    /// Migrations ran when the store was opened.
+    package func migrate() async throws {}
 
     package func close() async throws {
         try await run { try self.pool.close() }
