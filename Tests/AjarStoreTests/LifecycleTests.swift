@@ -30,9 +30,19 @@ struct LifecycleTests {
         #expect(try await Self.exercise(.sqlite(path: path)) == "lifecycle")
         #expect(FileManager.default.fileExists(atPath: path), "the directory was created")
         let reopened = try SQLiteStore(path: path, durability: .full, logger: StoreBackend.logger)
+        #expect(try await reopened.pragma("journal_mode") == "wal")
+        #expect(try await reopened.pragma("synchronous") == "2", "FULL")
         #expect(
             try await reopened.listKeys(includeRevoked: true).map(\.app) == ["lifecycle"], "data survives reopening")
         try await reopened.close()
+    }
+
+    @Test("SQLite runs in WAL mode with synchronous = NORMAL by default")
+    func sqliteDurabilitySettings() async throws {
+        try await TemporaryStore.with(logger: StoreBackend.logger) { store throws in
+            #expect(try await store.pragma("journal_mode") == "wal")
+            #expect(try await store.pragma("synchronous") == "1", "NORMAL")
+        }
     }
 
     @Test("a PostgreSQL store made from configuration works, and its run() returns when cancelled")

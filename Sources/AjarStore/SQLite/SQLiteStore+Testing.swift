@@ -6,3 +6,10 @@ extension SQLiteStore {
         try await run { try await pool.write { db in try db.execute(sql: sql) } }
     }
 }
+
+extension SQLiteStore {
+    /// A PRAGMA's value as a writer connection sees it (for tests of the durability settings).
+    func pragma(_ name: String) async throws -> String? {
+        try await run { try await pool.write { db in try String.fetchOne(db, sql: "PRAGMA \(name)") } }
+    }
+}

@@ -42,14 +42,21 @@ package final class SQLiteStore: GatewayStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "ajar-store"
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
-        }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch let error as DatabaseError {
             throw StoreError.invalidConfiguration(
                 "cannot open SQLite database at \(path): \(error.message ?? "\(error.resultCode)")")
+        }
+        do {
+            // Set on the pool's single writer connection, after GRDB's own WAL set-up (which
+            // chooses NORMAL, overriding anything set in prepareDatabase). Readers never commit.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            }
+        } catch let error as DatabaseError {
+            throw StoreError.invalidConfiguration(
+                "cannot configure the SQLite database: \(SQLiteStore.describe(error))")
         }
         do {
             try SQLiteStore.migrator.migrate(pool)
