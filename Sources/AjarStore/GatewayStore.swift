@@ -76,6 +76,11 @@ package protocol GatewayStore: Sendable {
     /// over a limit is not counted.
     func admit(keyID: String, tokens: Int, limits: RateLimits, at: Date) async throws -> RateLimitDecision
 
+    /// Adds tokens learnt after the call (the completion, or the difference between estimate and
+    /// actual) to the key's current window, unconditionally: the next requests see them. Negative
+    /// or zero counts are ignored.
+    func chargeTokens(keyID: String, tokens: Int, at: Date) async throws
+
     // MARK: Usage
 
     /// Records one request's usage and cost.

@@ -46,6 +46,25 @@ struct RateLimitStoreTests {
         }
     }
 
+    @Test("tokens charged after a call count against the window", arguments: StoreBackend.allCases)
+    func chargedTokens(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ throws in
+            let limits = RateLimits(tokensPerMinute: 1000)
+            #expect(try await store.admit(keyID: "k", tokens: 100, limits: limits, at: Self.at) == .allowed)
+            try await store.chargeTokens(keyID: "k", tokens: 850, at: Self.at)
+            try await store.chargeTokens(keyID: "k", tokens: -5, at: Self.at)
+            #expect(
+                try await store.admit(keyID: "k", tokens: 51, limits: limits, at: Self.at)
+                    == .limited(retryAfter: 45, limit: .tokens))
+            #expect(try await store.admit(keyID: "k", tokens: 50, limits: limits, at: Self.at) == .allowed)
+            // Charged into a window nobody has opened yet: the next admission sees it.
+            try await store.chargeTokens(keyID: "fresh", tokens: 990, at: Self.at)
+            #expect(
+                try await store.admit(keyID: "fresh", tokens: 11, limits: limits, at: Self.at)
+                    == .limited(retryAfter: 45, limit: .tokens))
+        }
+    }
+
     @Test("concurrent requests from two instances never pass the limit together", arguments: StoreBackend.allCases)
     func sharedAcrossInstances(backend: StoreBackend) async throws {
         try await backend.withTwoStores { first, second in

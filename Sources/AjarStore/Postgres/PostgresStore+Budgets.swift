@@ -193,4 +193,17 @@ extension PostgresStore {
         guard let requests else { return .allowed }
         return .limited(retryAfter: window.retryAfter, limit: requests + 1 > rpm ? .requests : .tokens)
     }
+
+    package func chargeTokens(keyID: String, tokens: Int, at: Date) async throws {
+        guard tokens > 0 else { return }
+        let window = RateWindow(nowMs: at.millisecondsSince1970)
+        let count = Int64(tokens)
+        try await run {
+            try await client.query(
+                """
+                INSERT INTO rate_windows (key_id, window_ms, requests, tokens) VALUES (\(keyID), \(window.startMs), 0, \(count))
+                ON CONFLICT (key_id, window_ms) DO UPDATE SET tokens = rate_windows.tokens + EXCLUDED.tokens
+                """, logger: logger)
+        }
+    }
 }

@@ -208,4 +208,19 @@ extension SQLiteStore {
         }
         return .limited(retryAfter: window.retryAfter, limit: (current ?? 0) + 1 > rpm ? .requests : .tokens)
     }
+
+    package func chargeTokens(keyID: String, tokens: Int, at: Date) async throws {
+        guard tokens > 0 else { return }
+        let window = RateWindow(nowMs: at.millisecondsSince1970)
+        try await run {
+            try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO rate_windows (key_id, window_ms, requests, tokens) VALUES (?, ?, 0, ?)
+                        ON CONFLICT (key_id, window_ms) DO UPDATE SET tokens = rate_windows.tokens + excluded.tokens
+                        """,
+                    arguments: [keyID, window.startMs, tokens])
+            }
+        }
+    }
 }
