@@ -64,7 +64,12 @@ package final class PostgresStore: GatewayStore {
                     try await connection.query("COMMIT", logger: logger)
                     return value
                 } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    do {
+                        try await connection.query("ROLLBACK", logger: logger)
+                    } catch {
+                        // Never hand a connection that may still be inside a transaction back to the pool.
+                        try? await connection.close()
+                    }
                     throw error
                 }
             }
