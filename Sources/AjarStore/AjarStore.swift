@@ -1,1 +1,0 @@
-// AjarStore: keys, usage, budgets and the audit chain. See ../shared/DESIGN.md.

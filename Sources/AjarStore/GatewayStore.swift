@@ -1,0 +1,119 @@
+import AjarCore
+import Foundation
+
+/// The only door to persistence: keys, teams, budgets, rate-limit windows, usage and the audit
+/// chain. ``SQLiteStore`` is the embedded default; ``PostgresStore`` lets several gateway
+/// instances share one database. Both pass the same test suite, and every guarantee below holds
+/// across instances sharing a database.
+///
+/// Money is integer micro-USD; times are stored in whole milliseconds, UTC.
+package protocol GatewayStore: Sendable {
+    // MARK: Keys
+
+    /// Creates a key. The returned secret is the only copy: the store keeps its SHA-256 hash.
+    /// - Throws: ``StoreError/invalidArgument(_:)`` for an empty app/tier or negative limits.
+    func createKey(_ key: NewKey) async throws -> CreatedKey
+
+    /// All keys, newest first; revoked ones only when `includeRevoked`.
+    func listKeys(includeRevoked: Bool) async throws -> [KeyRecord]
+
+    /// The key with this id, revoked or not, or `nil`.
+    func key(id: String) async throws -> KeyRecord?
+
+    /// Replaces the key's secret; the old one stops working at once. Id, limits and budget stay.
+    /// - Throws: ``StoreError/keyNotFound(_:)`` if there is no such (unrevoked) key.
+    func rotateKey(id: String) async throws -> CreatedKey
+
+    /// Revokes the key (kept for the record, never authenticates again).
+    /// - Returns: the revoked record.
+    /// - Throws: ``StoreError/keyNotFound(_:)``.
+    func revokeKey(id: String) async throws -> KeyRecord
+
+    /// The unrevoked key whose secret this is, or `nil` (malformed, unknown, rotated or revoked).
+    /// Hashes are compared in constant time.
+    func authenticate(_ secret: Secret) async throws -> KeyRecord?
+
+    // MARK: Teams
+
+    /// Creates the team or replaces its budget.
+    func upsertTeam(_ team: TeamRecord) async throws
+
+    /// All teams, by name.
+    func listTeams() async throws -> [TeamRecord]
+
+    /// The team with this name, or `nil`.
+    func team(name: String) async throws -> TeamRecord?
+
+    // MARK: Budgets
+
+    /// Sets aside `estimateMicros` in the key's budget and in its team's budget for the period
+    /// containing `at` — in one atomic conditional update per scope, both or neither. Scopes
+    /// without a budget are not counted. `team` is the key's team as the caller knows it (`nil`:
+    /// no team budget applies).
+    /// - Returns: ``ReserveOutcome/reserved(_:)``, or ``ReserveOutcome/budgetExceeded(scope:limitMicros:remainingMicros:)``
+    ///   when `spent + reserved + estimate` would pass the limit; then nothing is reserved.
+    /// - Throws: ``StoreError/keyNotFound(_:)``, ``StoreError/invalidArgument(_:)`` for a negative estimate.
+    func reserve(keyID: String, team: String?, estimateMicros: Int64, at: Date) async throws -> ReserveOutcome
+
+    /// Releases the reservation and adds the true cost to the same counters. A reservation that was
+    /// already settled (or released) is ignored, so a retry cannot charge twice.
+    /// - Returns: whether this call settled it.
+    @discardableResult
+    func settle(_ reservation: Reservation, actualCostMicros: Int64) async throws -> Bool
+
+    /// Releases reservations made before `cutoff` that were never settled (a process died
+    /// mid-request), charging nothing. - Returns: how many were released.
+    @discardableResult
+    func releaseReservations(olderThan cutoff: Date) async throws -> Int
+
+    /// The counter for a scope (`BudgetScope.key(id)` / `BudgetScope.team(name)`) in the period containing `at`.
+    func budgetStatus(scope: String, at: Date) async throws -> BudgetStatus?
+
+    // MARK: Rate limits
+
+    /// Counts one request of `tokens` (estimated) tokens against the key's per-minute limits, in a
+    /// fixed one-minute window (UTC minute) shared by every instance on this database. A request
+    /// over a limit is not counted.
+    func admit(keyID: String, tokens: Int, limits: RateLimits, at: Date) async throws -> RateLimitDecision
+
+    /// Adds tokens learnt after the call (the completion, or the difference between estimate and
+    /// actual) to the key's current window, unconditionally: the next requests see them. Negative
+    /// or zero counts are ignored.
+    func chargeTokens(keyID: String, tokens: Int, at: Date) async throws
+
+    // MARK: Usage
+
+    /// Records one request's usage and cost.
+    func recordUsage(_ usage: UsageRecord) async throws
+
+    /// Totals per key, team, model or UTC day for requests with `from <= time < to`, ordered by group.
+    func usage(groupBy: UsageGrouping, from: Date, to: Date) async throws -> [UsageSummary]
+
+    // MARK: Audit
+
+    /// Appends a record to the hash chain. Appends are serialised across instances, so the chain
+    /// stays linear; when this returns, the record is committed.
+    /// - Returns: the entry with its seq and hashes.
+    @discardableResult
+    func appendAudit(_ record: AuditRecord) async throws -> AuditEntry
+
+    /// Walks the whole chain and reports the first record that was altered, removed or reordered.
+    func verifyAudit() async throws -> AuditVerification
+
+    /// Entries with `from <= time < to` (either bound optional), in chain order, as JSONL lines
+    /// (no trailing newline), one per record; see ``AuditChain`` for the line format.
+    func exportAudit(from: Date?, to: Date?) async throws -> [String]
+
+    // MARK: Lifecycle
+
+    /// Runs the store's background work until the task is cancelled: PostgreSQL's connection pool
+    /// (nothing works without it); SQLite has none and just waits. Put it in the app's ServiceGroup.
+    func run() async
+
+    /// Brings the schema up to date; idempotent and safe from several instances at once. SQLite
+    /// migrates when opened, so this does nothing there; PostgreSQL needs ``run()`` running.
+    func migrate() async throws
+
+    /// Releases connections. The store must not be used afterwards.
+    func close() async throws
+}

@@ -1,0 +1,78 @@
+import Foundation
+import PostgresNIO
+
+extension PostgresStore {
+    package func appendAudit(_ record: AuditRecord) async throws -> AuditEntry {
+        let canonical = AuditChain.canonicalJSON(record).bytes
+        let text = String(decoding: canonical, as: UTF8.self)
+        let timeMs = record.time.millisecondsSince1970
+        let kind = record.kind.rawValue
+        return try await transaction { connection -> AuditEntry in
+            // The head row's lock serialises appends across every instance on this database, so
+            // the chain stays linear; it is released at COMMIT, when the record is durable.
+            guard
+                let head = try await self.first(
+                    connection, "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+                    { try $0.decode((Int64, String).self) })
+            else { throw StoreError.database("the audit chain head row is missing") }
+            let seq = head.0 + 1
+            guard let hash = AuditChain.hash(prevHash: head.1, canonical: canonical) else {
+                throw StoreError.database("the audit chain head holds a malformed hash")
+            }
+            try await connection.query(
+                """
+                INSERT INTO audit_log (seq, time_ms, request_id, kind, record, prev_hash, hash)
+                VALUES (\(seq), \(timeMs), \(record.requestID), \(kind), \(text), \(head.1), \(hash))
+                """, logger: self.logger)
+            try await connection.query(
+                "UPDATE audit_head SET seq = \(seq), hash = \(hash) WHERE id = 1", logger: self.logger)
+            return AuditEntry(seq: seq, prevHash: head.1, hash: hash, record: record)
+        }
+    }
+
+    package func verifyAudit() async throws -> AuditVerification {
+        let head = try await withConnection { connection in
+            try await self.first(
+                connection, "SELECT seq, hash FROM audit_head WHERE id = 1", { try $0.decode((Int64, String).self) })
+        }
+        return try await AuditChain.verify(
+            head: head.map { (seq: $0.0, hash: $0.1) },
+            fetchPage: { after, upTo, limit in
+                let limit = Int64(limit)
+                return try await self.withConnection { connection in
+                    try await self.all(
+                        connection,
+                        """
+                        SELECT seq, time_ms, request_id, kind, record, prev_hash, hash FROM audit_log
+                        WHERE seq > \(after) AND seq <= \(upTo) ORDER BY seq LIMIT \(limit)
+                        """, PostgresStore.auditRow)
+                }
+            },
+            hashExists: { hash in
+                try await self.withConnection { connection in
+                    try await self.first(
+                        connection, "SELECT 1 FROM audit_log WHERE hash = \(hash) LIMIT 1", { _ in true }) ?? false
+                }
+            })
+    }
+
+    package func exportAudit(from: Date?, to: Date?) async throws -> [String] {
+        let fromMs = from?.millisecondsSince1970 ?? Int64.min
+        let toMs = to?.millisecondsSince1970 ?? Int64.max
+        return try await withConnection { connection in
+            try await self.all(
+                connection,
+                """
+                SELECT seq, time_ms, request_id, kind, record, prev_hash, hash FROM audit_log
+                WHERE time_ms >= \(fromMs) AND time_ms < \(toMs) ORDER BY seq
+                """, { AuditChain.exportLine(try PostgresStore.auditRow($0)) })
+        }
+    }
+
+    static func auditRow(_ row: PostgresRow) throws -> AuditRow {
+        let (seq, timeMs, requestID, kind, record, prevHash, hash) = try row.decode(
+            (Int64, Int64, String, String, String, String, String).self)
+        return AuditRow(
+            seq: seq, timeMs: timeMs, requestID: requestID, kind: kind, record: record, prevHash: prevHash, hash: hash)
+    }
+}

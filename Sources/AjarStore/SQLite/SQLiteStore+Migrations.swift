@@ -1,0 +1,95 @@
+import GRDB
+
+extension SQLiteStore {
+    /// The schema, one migration per change. Never edit a migration that has shipped: add one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: keys, teams, budgets, rate windows, usage, audit chain") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE keys (
+                        id TEXT PRIMARY KEY,
+                        prefix TEXT NOT NULL,
+                        secret_hash TEXT NOT NULL,
+                        app TEXT NOT NULL,
+                        team TEXT,
+                        tier TEXT NOT NULL,
+                        allowed_models TEXT,
+                        rpm INTEGER,
+                        tpm INTEGER,
+                        budget_micros INTEGER,
+                        budget_period TEXT,
+                        created_ms INTEGER NOT NULL,
+                        rotated_ms INTEGER,
+                        revoked_ms INTEGER
+                    );
+                    CREATE INDEX keys_prefix ON keys (prefix);
+                    CREATE TABLE teams (
+                        name TEXT PRIMARY KEY,
+                        budget_micros INTEGER,
+                        budget_period TEXT
+                    );
+                    CREATE TABLE budget_counters (
+                        scope TEXT NOT NULL,
+                        period TEXT NOT NULL,
+                        spent INTEGER NOT NULL DEFAULT 0,
+                        reserved INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (scope, period)
+                    );
+                    CREATE TABLE reservations (
+                        id TEXT PRIMARY KEY,
+                        amount INTEGER NOT NULL,
+                        key_scope TEXT,
+                        key_period TEXT,
+                        team_scope TEXT,
+                        team_period TEXT,
+                        created_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX reservations_created ON reservations (created_ms);
+                    CREATE TABLE rate_windows (
+                        key_id TEXT NOT NULL,
+                        window_ms INTEGER NOT NULL,
+                        requests INTEGER NOT NULL,
+                        tokens INTEGER NOT NULL,
+                        PRIMARY KEY (key_id, window_ms)
+                    );
+                    CREATE TABLE usage (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        time_ms INTEGER NOT NULL,
+                        day TEXT NOT NULL,
+                        request_id TEXT NOT NULL,
+                        key_id TEXT,
+                        app TEXT,
+                        team TEXT,
+                        model TEXT NOT NULL,
+                        provider TEXT NOT NULL,
+                        tokens_in INTEGER NOT NULL,
+                        tokens_out INTEGER NOT NULL,
+                        tokens_cached INTEGER NOT NULL,
+                        cost_micros INTEGER NOT NULL,
+                        latency_ms INTEGER NOT NULL,
+                        status INTEGER NOT NULL
+                    );
+                    CREATE INDEX usage_time ON usage (time_ms);
+                    CREATE TABLE audit_log (
+                        seq INTEGER PRIMARY KEY,
+                        time_ms INTEGER NOT NULL,
+                        request_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        record TEXT NOT NULL,
+                        prev_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    CREATE INDEX audit_log_time ON audit_log (time_ms);
+                    CREATE INDEX audit_log_hash ON audit_log (hash);
+                    CREATE TABLE audit_head (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        seq INTEGER NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '\(AuditChain.genesisHash)');
+                    """)
+        }
+        return migrator
+    }
+}

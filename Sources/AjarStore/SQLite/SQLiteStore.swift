@@ -1,0 +1,97 @@
+import AjarCore
+import Foundation
+import GRDB
+import Logging
+
+/// The embedded store: one SQLite file through GRDB, in WAL mode.
+///
+/// ## Durability
+/// WAL with `synchronous = NORMAL` (``Durability/normal``, the default): a transaction is
+/// acknowledged once it is written to the WAL file, and the WAL is fsynced at checkpoints. A record
+/// that was acknowledged survives the gateway process being killed (SIGKILL, crash), because the
+/// bytes are in the operating system's page cache; it can be lost only if the machine itself loses
+/// power before the next checkpoint. ``Durability/full`` (`synchronous = FULL`) fsyncs the WAL on
+/// every commit and survives power loss too, at the cost of one fsync per write.
+///
+/// Writes are serialised by SQLite's single writer lock (GRDB opens `IMMEDIATE` transactions),
+/// also between processes sharing the file (busy timeout 10 s).
+package final class SQLiteStore: GatewayStore {
+    /// How hard a commit is pushed to disk.
+    package enum Durability: String, Sendable, Hashable {
+        /// `synchronous = NORMAL`: survives process kill, not power loss.
+        case normal
+        /// `synchronous = FULL`: survives power loss.
+        case full
+    }
+
+    /// The database file.
+    package let path: String
+    let pool: DatabasePool
+    let logger: Logger
+
+    /// Opens (creating it and its directory when missing) and migrates the database at `path`.
+    /// - Throws: ``StoreError/invalidConfiguration(_:)`` when the file cannot be opened,
+    ///   ``StoreError/migration(_:)`` when the schema cannot be brought up to date.
+    package init(path: String, durability: Durability = .normal, logger: Logger) throws {
+        self.path = path
+        self.logger = logger
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "ajar-store"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw StoreError.invalidConfiguration(
+                "cannot open SQLite database at \(path): \(error.message ?? "\(error.resultCode)")")
+        }
+        do {
+            // Set on the pool's single writer connection, after GRDB's own WAL set-up (which
+            // chooses NORMAL, overriding anything set in prepareDatabase). Readers never commit.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            }
+        } catch let error as DatabaseError {
+            throw StoreError.invalidConfiguration(
+                "cannot configure the SQLite database: \(SQLiteStore.describe(error))")
+        }
+        do {
+            try SQLiteStore.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw StoreError.migration(SQLiteStore.describe(error))
+        }
+        logger.debug("store opened", metadata: ["store.backend": "sqlite", "store.path": "\(path)"])
+    }
+
+    /// SQLite has no background work: waits until the task is cancelled.
+    package func run() async {
+        // An AsyncStream that never yields ends its iteration when the task is cancelled.
+        for await _ in AsyncStream<Never>(unfolding: { nil }) {}
+    }
+
+    /// Migrations ran when the store was opened.
+    package func migrate() async throws {}
+
+    package func close() async throws {
+        try await run { try self.pool.close() }
+    }
+
+    // MARK: - Helpers
+
+    /// Runs `body`, turning GRDB's errors into ``StoreError``.
+    func run<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as DatabaseError {
+            throw StoreError.database(SQLiteStore.describe(error))
+        }
+    }
+
+    /// A database error without its SQL arguments (GRDB never prints them unless asked to).
+    static func describe(_ error: DatabaseError) -> String {
+        "SQLite error \(error.resultCode.rawValue): \(error.message ?? "unknown")"
+    }
+}
