@@ -66,6 +66,7 @@ let package = Package(
                 "AjarCore",
                 "AjarProviders",
                 "AjarPolicy",
+                "AjarStore",
                 "AjarInference",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -79,6 +80,7 @@ let package = Package(
                 "AjarCore",
                 "AjarGateway",
                 "AjarProviders",
+                "AjarStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,6 +127,8 @@ let package = Package(
             dependencies: [
                 "AjarServer",
                 "AjarGateway",
+                "AjarStore",
+                "AjarCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -186,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "AjarServerTests",
             dependencies: [
-                "AjarServer", "AjarGateway", "AjarTesting", "AjarCore",
+                "AjarServer", "AjarGateway", "AjarTesting", "AjarCore", "AjarStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -118,6 +118,7 @@ PY
 fake_pid=$!
 FAKE_PORT="$(wait_for_port ajar-fake-vendors "$fake_pid" "$fake_log" 'fake vendors listening on 127\.0\.0\.1:([0-9]+)')"
 export FAKE_PORT
+export AJAR_BIN_DIR="$(cd "$BIN_DIR" && pwd)"
 
 "$BIN_DIR/ajar" serve --config "$CONFIG" --host 127.0.0.1 --port "${AJAR_PORT:-0}" >"$ajar_log" 2>&1 &
 ajar_pid=$!

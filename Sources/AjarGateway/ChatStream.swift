@@ -26,6 +26,10 @@ package struct ChatStream: AsyncSequence {
     }
 
     private let restorer: StreamRestorer?
+    /// Called once when the stream ends or fails, with the last usage seen and the text streamed
+    /// (for accounting: the true cost, the audit record), before the consumer sees the end.
+    package typealias EndHandler = @Sendable (_ usage: Usage?, _ text: String, _ error: (any Error)?) async -> Void
+    private var onEnd: EndHandler?
 
     private init(buffered: [ChatChunk], base: AsyncThrowingStream<ChatChunk, any Error>.AsyncIterator, restorer: StreamRestorer?) {
         self.buffered = buffered
@@ -33,8 +37,15 @@ package struct ChatStream: AsyncSequence {
         self.restorer = restorer
     }
 
+    /// The same stream, calling `handler` once at its end.
+    package func onEnd(_ handler: @escaping EndHandler) -> ChatStream {
+        var copy = self
+        copy.onEnd = handler
+        return copy
+    }
+
     package func makeAsyncIterator() -> Iterator {
-        Iterator(buffered: buffered, base: base, restorer: restorer)
+        Iterator(buffered: buffered, base: base, restorer: restorer, onEnd: onEnd)
     }
 
     package struct Iterator: AsyncIteratorProtocol {
@@ -42,19 +53,40 @@ package struct ChatStream: AsyncSequence {
         var position = 0
         var base: AsyncThrowingStream<ChatChunk, any Error>.AsyncIterator
         var restorer: StreamRestorer?
+        var onEnd: EndHandler?
+        var usage: Usage?
+        var text = ""
 
         package mutating func next() async throws -> ChatChunk? {
+            let chunk: ChatChunk?
             if position < buffered.count {
                 position += 1
-                return buffered[position - 1]
+                chunk = buffered[position - 1]
+            } else {
+                do {
+                    chunk = try await base.next().map { restorer?.restore($0) ?? $0 }
+                } catch {
+                    if let onEnd {
+                        self.onEnd = nil
+                        await onEnd(usage, text, error)
+                    }
+                    throw error
+                }
             }
-            guard let chunk = try await base.next() else {
-                // Text held back as a possible placeholder prefix goes out before the end.
-                let held = restorer?.finish()
-                restorer = nil
-                return held
+            if let chunk {
+                if let chunkUsage = chunk.usage { usage = chunkUsage }
+                if onEnd != nil { for choice in chunk.choices { text += choice.delta.content ?? "" } }
+                return chunk
             }
-            return restorer?.restore(chunk) ?? chunk
+            // Text held back as a possible placeholder prefix goes out before the end.
+            let held = restorer?.finish()
+            restorer = nil
+            if let held { return held }
+            if let onEnd {
+                self.onEnd = nil
+                await onEnd(usage, text, nil)
+            }
+            return nil
         }
     }
 }

@@ -1,6 +1,8 @@
 import AjarCore
 import AjarPolicy
 import AjarProviders
+import AjarStore
+import Foundation
 import Logging
 
 /// The request pipeline: resolves a model alias to its deployments and runs the request through
@@ -22,11 +24,15 @@ package final class Gateway: Sendable {
 
     /// Builds providers for every enabled provider of `config`.
     /// - Parameter extraProviders: providers built elsewhere, by name (the local engine, tests).
+    /// Keys, budgets, usage and audit; `nil` runs without a store (tests of routing alone).
+    package let accountant: Accountant?
+
     package init(
         config: AjarConfig, extraProviders: [String: any ChatProvider] = [:],
-        sleep: (@Sendable (Double) async throws -> Void)? = nil
+        sleep: (@Sendable (Double) async throws -> Void)? = nil, accountant: Accountant? = nil
     ) {
         self.config = config
+        self.accountant = accountant
         var providers = extraProviders
         var clients: [UpstreamClient] = []
         var localFailures: [String: String] = [:]
@@ -148,39 +154,98 @@ package final class Gateway: Sendable {
     /// Until keys exist every caller is the same local principal, at `policy.default_tier`.
     package static let anonymous = Principal(app: "default", team: "default")
 
-    /// Answers in one piece.
-    package func complete(_ request: ChatRequest, principal: Principal = Gateway.anonymous, logger: Logger) async throws
-        -> CandidateRunner.Success<ChatResponse>
-    {
-        let (plan, routes) = try plan(request, principal: principal)
-        var success = try await runner.run(routes.map(\.deployment), logger: logger) { deployment in
-            let card = routes.first { $0.deployment.id == deployment.id }?.card
-            var upstream = card.map(plan.request(for:)) ?? plan.vendorRequest
-            upstream.model = deployment.config.model
-            upstream.stream = false
-            let response = try await deployment.provider.complete(upstream)
-            return card.map(plan.needsRestoration(for:)) ?? true ? plan.restore(response) : response
+    /// Answers in one piece: plan, admit (rate limits, budget reservation), run, restore, then
+    /// settle the true cost and append the audit record before the answer goes out.
+    package func complete(
+        _ request: ChatRequest, principal: Principal = Gateway.anonymous, requestID: String = "", logger: Logger
+    ) async throws -> CandidateRunner.Success<ChatResponse> {
+        let (plan, routes, ticket) = try await prepare(request, principal: principal, requestID: requestID)
+        do {
+            var success = try await runner.run(routes.map(\.deployment), logger: logger) { deployment in
+                let card = routes.first { $0.deployment.id == deployment.id }?.card
+                var upstream = card.map(plan.request(for:)) ?? plan.vendorRequest
+                upstream.model = deployment.config.model
+                upstream.stream = false
+                let response = try await deployment.provider.complete(upstream)
+                return card.map(plan.needsRestoration(for:)) ?? true ? plan.restore(response) : response
+            }
+            success.policy = plan.trace.headerValue(chosen: success.deployment.id)
+            if let accountant, let ticket {
+                let served = routes.first { $0.deployment.id == success.deployment.id }?.card
+                await accountant.finish(
+                    .init(ticket: ticket, status: 200, usage: success.value.usage, served: served, deployment: success.deployment.id,
+                          attempts: success.attempts.map(\.deployment), plan: plan,
+                          answer: success.value.choices.first?.message.text))
+            }
+            return success
+        } catch {
+            if let accountant, let ticket {
+                await accountant.finish(
+                    .init(ticket: ticket, status: Self.status(of: error), usage: nil, served: nil, deployment: nil, attempts: [],
+                          plan: plan, answer: nil))
+            }
+            throw error
         }
-        success.policy = plan.trace.headerValue(chosen: success.deployment.id)
-        return success
     }
 
     /// Starts a stream. Returns once a deployment has produced its first output, so that a stream
     /// that fails before its first token falls back to the next deployment; after that, errors
-    /// reach the consumer.
-    package func stream(_ request: ChatRequest, principal: Principal = Gateway.anonymous, logger: Logger) async throws
-        -> CandidateRunner.Success<ChatStream>
-    {
-        let (plan, routes) = try plan(request, principal: principal)
-        var success = try await runner.run(routes.map(\.deployment), logger: logger) { deployment in
-            let card = routes.first { $0.deployment.id == deployment.id }?.card
-            var upstream = card.map(plan.request(for:)) ?? plan.vendorRequest
-            upstream.model = deployment.config.model
-            upstream.stream = true
-            let restorer = card.map(plan.needsRestoration(for:)) ?? true ? plan.makeStreamRestorer() : nil
-            return try await ChatStream.start(deployment.provider.stream(upstream), restorer: restorer)
+    /// reach the consumer. Accounting happens when the stream ends.
+    package func stream(
+        _ request: ChatRequest, principal: Principal = Gateway.anonymous, requestID: String = "", logger: Logger
+    ) async throws -> CandidateRunner.Success<ChatStream> {
+        let (plan, routes, ticket) = try await prepare(request, principal: principal, requestID: requestID)
+        do {
+            var success = try await runner.run(routes.map(\.deployment), logger: logger) { deployment in
+                let card = routes.first { $0.deployment.id == deployment.id }?.card
+                var upstream = card.map(plan.request(for:)) ?? plan.vendorRequest
+                upstream.model = deployment.config.model
+                upstream.stream = true
+                let restorer = card.map(plan.needsRestoration(for:)) ?? true ? plan.makeStreamRestorer() : nil
+                return try await ChatStream.start(deployment.provider.stream(upstream), restorer: restorer)
+            }
+            success.policy = plan.trace.headerValue(chosen: success.deployment.id)
+            if let accountant, let ticket {
+                let served = routes.first { $0.deployment.id == success.deployment.id }?.card
+                let deployment = success.deployment.id
+                let attempts = success.attempts.map(\.deployment)
+                success.value = success.value.onEnd { usage, text, error in
+                    await accountant.finish(
+                        .init(ticket: ticket, status: error == nil ? 200 : 502, usage: usage, served: served, deployment: deployment,
+                              attempts: attempts, plan: plan, answer: text))
+                }
+            }
+            return success
+        } catch {
+            if let accountant, let ticket {
+                await accountant.finish(
+                    .init(ticket: ticket, status: Self.status(of: error), usage: nil, served: nil, deployment: nil, attempts: [],
+                          plan: plan, answer: nil))
+            }
+            throw error
         }
-        success.policy = plan.trace.headerValue(chosen: success.deployment.id)
-        return success
+    }
+
+    /// Plans the request and admits it; a refusal at either step is audited.
+    private func prepare(_ request: ChatRequest, principal: Principal, requestID: String) async throws(GatewayError)
+        -> (Plan, [(deployment: Deployment, card: ModelCard)], Accountant.Ticket?)
+    {
+        do {
+            let (plan, routes) = try plan(request, principal: principal)
+            let ticket = try await accountant?.admit(principal, request: request, requestID: requestID, cards: routes.map(\.card))
+            return (plan, routes, ticket)
+        } catch {
+            await accountant?.refused(principal, request: request, requestID: requestID, status: Self.status(of: error), reason: error.message)
+            throw error
+        }
+    }
+
+    /// The HTTP status an error becomes, for the usage and audit records.
+    static func status(of error: any Error) -> Int {
+        switch error {
+        case let error as GatewayError: error.status
+        case is CancellationError: 499
+        default: 502
+        }
     }
 }

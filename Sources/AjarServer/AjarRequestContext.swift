@@ -1,3 +1,5 @@
+import AjarCore
+import AjarGateway
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -9,6 +11,8 @@ package struct AjarRequestContext: RequestContext {
     package let requestID: String
     /// The client's connection, watched so that a disconnect cancels the upstream call.
     package let channel: any Channel
+    /// The caller, from its key (``AuthMiddleware``); the anonymous local principal without one.
+    package var principal: Principal = Gateway.anonymous
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -26,9 +26,11 @@ package func buildApplication(
 package func buildRouter(gateway: Gateway, watcher: DisconnectWatcher = DisconnectWatcher()) -> Router<AjarRequestContext> {
     let router = Router(context: AjarRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: AuthMiddleware(accountant: gateway.accountant))
     let handler = ChatHandler(gateway: gateway, watcher: watcher, maxBody: gateway.config.server.maxBody)
     OpenAIRoutes(handler: handler).addRoutes(to: router)
     AnthropicRoutes(handler: handler).addRoutes(to: router)
+    AdminRoutes(gateway: gateway).addRoutes(to: router)
     router.get("/health") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
     }

@@ -40,7 +40,7 @@ package struct ChatHandler: Sendable {
     /// Runs a non-streamed request, cancelling it if the client disconnects.
     func complete(_ request: ChatRequest, context: AjarRequestContext) async throws -> CandidateRunner.Success<ChatResponse> {
         try await watcher.run(on: context.channel) {
-            try await gateway.complete(request, logger: context.logger)
+            try await gateway.complete(request, principal: context.principal, requestID: context.requestID, logger: context.logger)
         }
     }
 
@@ -49,7 +49,8 @@ package struct ChatHandler: Sendable {
         -> (StreamBox, deployment: String, policy: String?)
     {
         try await watcher.run(on: context.channel) {
-            let success = try await gateway.stream(request, logger: context.logger)
+            let success = try await gateway.stream(
+                request, principal: context.principal, requestID: context.requestID, logger: context.logger)
             return (StreamBox(success.value), success.deployment.id, success.policy)
         }
     }

@@ -86,4 +86,6 @@ extension HTTPField.Name {
     package static let deployment = Self("x-ajar-deployment")!
     /// The policy decision in one line: tier, data classes and actions, the model chosen.
     package static let policy = Self("x-ajar-policy")!
+    /// Anthropic's key header.
+    package static let apiKey = Self("x-api-key")!
 }

@@ -1,6 +1,7 @@
 import AjarCore
 import AjarGateway
 import AjarServer
+import AjarStore
 import AjarTesting
 import AsyncHTTPClient
 import Foundation
@@ -25,7 +26,7 @@ final class TestGateway: Sendable {
     ///   - extra: more top-level YAML (retry, circuit_breaker, server keys go in `serverExtra`).
     static func start(
         models: String, extra: String = "", serverExtra: String = "", providers: String = "", providerTimeout: Double = 5,
-        extraProviders: [String: any ChatProvider] = [:]
+        extraProviders: [String: any ChatProvider] = [:], store: (any GatewayStore)? = nil, adminKey: String? = nil
     ) async throws -> TestGateway {
         let vendors = FakeVendorServer()
         let vendorPort = try await vendors.start(port: 0)
@@ -64,7 +65,8 @@ final class TestGateway: Sendable {
             \(extra)
             """
         let config = try ConfigLoader.parse(yaml, environment: [:])
-        let gateway = Gateway(config: config, extraProviders: extraProviders)
+        let accountant = store.map { Accountant(store: $0, adminKey: adminKey.map(Secret.init)) }
+        let gateway = Gateway(config: config, extraProviders: extraProviders, accountant: accountant)
         var logger = Logger(label: "ajar-test")
         logger.logLevel = .critical
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()

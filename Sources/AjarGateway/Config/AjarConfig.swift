@@ -1,5 +1,6 @@
 import AjarCore
 import AjarPolicy
+import AjarStore
 
 /// The whole configuration, decoded from `ajar.yaml` by ``ConfigLoader`` and validated there.
 /// Every key, with its default, is documented in the README's configuration section.
@@ -14,6 +15,13 @@ package struct AjarConfig: Sendable {
     package var logging = LoggingConfig()
     /// `policy:` — data classes → actions, risk tiers, custom detectors (``PolicyConfig``).
     package var policy = PolicyConfig()
+    /// `storage:` — `{sqlite: PATH}` (default `.ajar/ajar.db`, relative to the config file) or
+    /// `{postgres: URL}`.
+    package var storage = StorageConfiguration.default
+    /// `auth.admin_key` (or `AJAR_ADMIN_KEY`): once set, every request needs a key.
+    package var adminKey: Secret?
+    /// `accounting.local_compute_price`: USD per compute-second for local models.
+    package var localComputePrice = 0.0
     /// The directory of the configuration file: relative model paths are resolved against it.
     package var directory = "."
 
@@ -22,6 +30,12 @@ package struct AjarConfig: Sendable {
     /// A model path from the configuration, resolved against ``directory`` when relative.
     package func resolvePath(_ path: String) -> String {
         path.hasPrefix("/") ? path : (directory == "." ? path : "\(directory)/\(path)")
+    }
+
+    /// The storage with a relative SQLite path resolved against ``directory``.
+    package var resolvedStorage: StorageConfiguration {
+        if case .sqlite(let path, let durability) = storage { return .sqlite(path: resolvePath(path), durability: durability) }
+        return storage
     }
 
     package func provider(named name: String) -> ProviderConfig? {

@@ -1,5 +1,6 @@
 import AjarCore
 import AjarPolicy
+import AjarStore
 import Foundation
 import Yams
 
@@ -38,7 +39,7 @@ package enum ConfigLoader {
             throw ConfigError(path: "", line: nil, message: "not valid YAML: \(error)")
         }
         let document = YAMLValue(node: root, path: "", environment: environment, fallbackLine: 1)
-        let top = try document.mapping(allowed: ["server", "providers", "models", "retry", "circuit_breaker", "logging", "policy"])
+        let top = try document.mapping(allowed: ["server", "providers", "models", "retry", "circuit_breaker", "logging", "policy", "storage", "auth", "accounting"])
         var config = AjarConfig()
         try decodeServer(document.child("server", in: top), into: &config.server)
         for (name, value) in try document.child("providers", in: top).mapping() {
@@ -50,6 +51,19 @@ package enum ConfigLoader {
         try decodeRetry(document.child("retry", in: top), into: &config.retry)
         try decodeBreaker(document.child("circuit_breaker", in: top), into: &config.circuitBreaker)
         try decodeLogging(document.child("logging", in: top), into: &config.logging)
+        try decodeStorage(document.child("storage", in: top), into: &config)
+        let auth = document.child("auth", in: top)
+        let authEntries = try auth.mapping(allowed: ["admin_key"])
+        var unsetAdmin: [String] = []
+        if let key = try auth.child("admin_key", in: authEntries).string(missing: { unsetAdmin.append($0) }), !key.isEmpty, unsetAdmin.isEmpty {
+            config.adminKey = Secret(key)
+        }
+        if config.adminKey == nil, let key = environment["AJAR_ADMIN_KEY"], !key.isEmpty { config.adminKey = Secret(key) }
+        let accounting = document.child("accounting", in: top)
+        let accountingEntries = try accounting.mapping(allowed: ["local_compute_price"])
+        if let price = try accounting.child("local_compute_price", in: accountingEntries).double(in: 0...1000) {
+            config.localComputePrice = price
+        }
         let policyValue = document.child("policy", in: top)
         if !policyValue.isNull {
             config.policy = try policyValue.decode(PolicyConfig.self)
@@ -171,6 +185,24 @@ package enum ConfigLoader {
         let provenance = value.child("provenance", in: entries)
         if !provenance.isNull { model.provenance = try provenance.decode(Provenance.self) }
         return model
+    }
+
+    private static func decodeStorage(_ value: YAMLValue, into config: inout AjarConfig) throws(ConfigError) {
+        let entries = try value.mapping(allowed: ["sqlite", "postgres"])
+        let sqlite = try value.child("sqlite", in: entries).string()
+        let postgres = try value.child("postgres", in: entries).string()
+        switch (sqlite, postgres) {
+        case (.some, .some): throw value.error("give either sqlite or postgres, not both")
+        case (.some(let path), nil):
+            guard !path.isEmpty else { throw value.child("sqlite", in: entries).error("expected a file path") }
+            config.storage = .sqlite(path: path)
+        case (nil, .some(let url)):
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw value.child("postgres", in: entries).error("expected a postgres:// URL")
+            }
+            config.storage = .postgres(url: url)
+        case (nil, nil): break
+        }
     }
 
     private static func decodeRetry(_ value: YAMLValue, into retry: inout RetryConfig) throws(ConfigError) {

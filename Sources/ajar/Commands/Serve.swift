@@ -1,4 +1,6 @@
+import AjarCore
 import AjarGateway
+import AjarStore
 import AjarServer
 import ArgumentParser
 import Foundation
@@ -29,7 +31,23 @@ extension Ajar {
                 return logger
             }()
 
-            let gateway = Gateway(config: loaded)
+            let host = host ?? loaded.server.host
+            let port = port ?? loaded.server.port
+            if loaded.adminKey == nil, !["127.0.0.1", "localhost", "::1"].contains(host) {
+                FileHandle.standardError.write(Data("""
+                    error: refusing to listen on \(host) without an admin key: anyone who can reach it could use every                     model and spend every budget. Set AJAR_ADMIN_KEY (or auth.admin_key in \(config)), then create keys                     with `ajar keys create`; or listen on 127.0.0.1.
+
+                    """.utf8))
+                throw ExitCode(1)
+            }
+            let store = try StoreAccess.open(loaded, logger: logger)
+            let storeTask = Task { await store.run() }
+            defer { storeTask.cancel() }
+            try await store.migrate()
+            // Reservations of requests that died with an earlier process are released.
+            _ = try? await store.releaseReservations(olderThan: Date().addingTimeInterval(-600))
+            let accountant = Accountant(store: store, adminKey: loaded.adminKey, localComputePrice: loaded.localComputePrice)
+            let gateway = Gateway(config: loaded, accountant: accountant)
             let disabled = gateway.disabledProviders
             if disabled.isEmpty {
                 logger.info("all providers enabled", metadata: ["providers": "\(loaded.providers.map(\.name).joined(separator: ","))"])
@@ -40,8 +58,6 @@ extension Ajar {
             for (deployment, reason) in gateway.localFailures.sorted(by: { $0.key < $1.key }) {
                 logger.error("local model unavailable: \(deployment): \(reason)")
             }
-            let host = host ?? loaded.server.host
-            let port = port ?? loaded.server.port
             let app = buildApplication(gateway: gateway, host: host, port: port, logger: logger) { bound in
                 logger.notice("ajar listening on http://\(host):\(bound)", metadata: ["models": "\(gateway.models.count)"])
             }
@@ -86,5 +102,31 @@ enum ConfigFile {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+}
+
+/// Opens the configured store, as a one-line error on failure.
+enum StoreAccess {
+    static func open(_ config: AjarConfig, logger: Logger) throws -> any GatewayStore {
+        do {
+            return try config.resolvedStorage.makeStore(logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("error: cannot open the store: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// Runs `body` with the store open and migrated (the PostgreSQL pool running meanwhile).
+    static func with<T: Sendable>(_ configPath: String, _ body: @Sendable (any GatewayStore, AjarConfig) async throws -> T) async throws -> T {
+        let config = try ConfigFile.load(configPath)
+        var logger = Logger(label: "ajar")
+        logger.logLevel = .error
+        let store = try open(config, logger: logger)
+        let task = Task { await store.run() }
+        defer { task.cancel() }
+        try await store.migrate()
+        let result = try await body(store, config)
+        try? await store.close()
+        return result
     }
 }

@@ -32,10 +32,17 @@ package enum AnthropicDialect {
     package static func errorBody(_ error: GatewayError, requestID: String? = nil) -> JSON {
         var body: JSONObject = [
             "type": "error",
-            "error": ["type": .string(errorType(forStatus: error.status)), "message": .string(error.message)],
+            "error": ["type": .string(errorType(of: error)), "message": .string(error.message)],
         ]
         if let requestID { body["request_id"] = .string(requestID) }
         return .object(body)
+    }
+
+    /// The Anthropic error `type` of an error: `billing_error` for a spent budget (what Anthropic
+    /// says when credit runs out), else by status.
+    package static func errorType(of error: GatewayError) -> String {
+        if case .budgetExceeded = error { return "billing_error" }
+        return errorType(forStatus: error.status)
     }
 
     /// The Anthropic error `type` for an HTTP status (see ``errorBody(_:requestID:)``).

@@ -1,0 +1,237 @@
+import AjarCore
+import AjarPolicy
+import AjarStore
+import Crypto
+import Foundation
+import Logging
+
+/// Keys, rate limits, budgets, usage and the audit trail around each request, over a
+/// ``GatewayStore``: who is calling (``authenticate(_:)``), may they (``admit(_:request:cards:)``),
+/// and what it cost (``finish(_:)``).
+package final class Accountant: Sendable {
+    package let store: any GatewayStore
+    /// Set when every request needs a key (`auth.admin_key` or `AJAR_ADMIN_KEY`).
+    private let adminKeyDigest: [UInt8]?
+    package var requiresKeys: Bool { adminKeyDigest != nil }
+    /// USD per compute-second charged for local models, so open and closed spend compare.
+    let localComputePrice: Double
+    let logger: Logger
+
+    package init(store: any GatewayStore, adminKey: Secret?, localComputePrice: Double = 0, logger: Logger = Logger(label: "ajar.accounting")) {
+        self.store = store
+        self.adminKeyDigest = adminKey.map { Array(SHA256.hash(data: Data($0.value.utf8))) }
+        self.localComputePrice = localComputePrice
+        self.logger = logger
+    }
+
+    // MARK: - Who
+
+    /// Whether `secret` is the admin key (constant time over the digests).
+    package func isAdmin(_ secret: String?) -> Bool {
+        guard let adminKeyDigest, let secret else { return false }
+        let digest = Array(SHA256.hash(data: Data(secret.utf8)))
+        var difference: UInt8 = 0
+        for (a, b) in zip(digest, adminKeyDigest) { difference |= a ^ b }
+        return difference == 0
+    }
+
+    /// The caller of a request from its bearer key.
+    /// - Once keys are required, a missing or unknown key is 401. Before that (a local tool with
+    ///   no admin key), a valid key still applies its tier and limits and anything else is the
+    ///   anonymous principal, so SDKs that insist on sending some key keep working.
+    package func authenticate(_ secret: String?) async throws(GatewayError) -> Principal {
+        if let secret, !secret.isEmpty {
+            let record: KeyRecord?
+            do {
+                record = try await store.authenticate(Secret(secret))
+            } catch {
+                logger.error("key lookup failed", metadata: ["error": "\(error)"])
+                throw .unavailable("The key store is unavailable.", retryAfter: 1)
+            }
+            if let record { return Self.principal(record) }
+            if requiresKeys { throw .unauthorized("Incorrect API key provided.") }
+            return Gateway.anonymous
+        }
+        if requiresKeys { throw .unauthorized("No API key provided. Send it as 'Authorization: Bearer KEY'.") }
+        return Gateway.anonymous
+    }
+
+    static func principal(_ record: KeyRecord) -> Principal {
+        Principal(
+            keyID: record.id, app: record.app, team: record.team ?? "", tier: tier(of: record), allowedModels: record.allowedModels)
+    }
+
+    /// What a key stores as its tier when it names none: it then follows `policy.default_tier`,
+    /// also after the config changes it.
+    package static let defaultTierMarker = "@default"
+
+    /// The key's own tier, or `nil` for `policy.default_tier`.
+    package static func tier(of record: KeyRecord) -> String? {
+        record.tier.isEmpty || record.tier == defaultTierMarker ? nil : record.tier
+    }
+
+    // MARK: - May they
+
+    /// What ``admit(_:request:cards:)`` holds for ``finish(_:)``.
+    package struct Ticket: Sendable {
+        let principal: Principal
+        let reservation: Reservation?
+        let started: Date
+        let request: ChatRequest
+        let requestID: String
+    }
+
+    /// Checks the model is allowed for the key, the rate limits, and reserves the request's
+    /// worst-case cost against the key's and team's budgets in one atomic step each.
+    /// - Throws: 403 for a model the key may not use, 429 (`Retry-After`) for a rate limit, 429
+    ///   `insufficient_quota` for an exhausted budget.
+    package func admit(_ principal: Principal, request: ChatRequest, requestID: String, cards: [ModelCard]) async throws(GatewayError) -> Ticket {
+        let now = Date()
+        guard let keyID = principal.keyID else {
+            return Ticket(principal: principal, reservation: nil, started: now, request: request, requestID: requestID)
+        }
+        if !principal.mayUse(model: request.model) {
+            throw .forbidden("This key may not use the model '\(request.model)'.", code: "model_not_allowed")
+        }
+        let record: KeyRecord?
+        do { record = try await store.key(id: keyID) } catch { throw .unavailable("The key store is unavailable.", retryAfter: 1) }
+        let limits = record?.rateLimits ?? RateLimits()
+        let promptEstimate = Self.promptTokens(request)
+        if !limits.isUnlimited {
+            let decision: RateLimitDecision
+            do {
+                decision = try await store.admit(keyID: keyID, tokens: promptEstimate, limits: limits, at: now)
+            } catch {
+                throw .unavailable("The key store is unavailable.", retryAfter: 1)
+            }
+            if case .limited(let retryAfter, let kind) = decision {
+                throw .rateLimited(
+                    "Rate limit reached for this key: \(kind == .requests ? "requests" : "tokens") per minute. Retry after \(retryAfter) s.",
+                    retryAfter: Double(retryAfter))
+            }
+        }
+        // Worst case over the deployments that may serve it: prompt × input + max output × output.
+        let maxOutput = request.maxTokens ?? cards.compactMap(\.contextWindow).min().map { min($0, 4096) } ?? 4096
+        let estimate = cards.compactMap(\.pricing).map { price in
+            (Double(promptEstimate) * price.input + Double(maxOutput) * price.output) / 1_000_000
+        }.max() ?? 0
+        let outcome: ReserveOutcome
+        do {
+            outcome = try await store.reserve(
+                keyID: keyID, team: principal.team.isEmpty ? nil : principal.team, estimateMicros: Self.micros(estimate), at: now)
+        } catch {
+            throw .unavailable("The budget store is unavailable.", retryAfter: 1)
+        }
+        switch outcome {
+        case .reserved(let reservation):
+            return Ticket(principal: principal, reservation: reservation, started: now, request: request, requestID: requestID)
+        case .budgetExceeded(let scope, _, _):
+            throw .budgetExceeded(
+                "The \(scope.hasPrefix("team:") ? "team's" : "key's") budget for this period is exhausted (or too small for this request's worst case).")
+        }
+    }
+
+    // MARK: - What it cost
+
+    /// The outcome of a request, for ``finish(_:)``.
+    package struct Outcome: Sendable {
+        package var ticket: Ticket
+        package var status: Int
+        package var usage: Usage?
+        package var served: ModelCard?
+        package var deployment: String?
+        package var attempts: [String]
+        package var plan: Plan?
+        /// The answer's text, for tiers that audit content (pseudonymised where the plan says so).
+        package var answer: String?
+    }
+
+    /// Settles the reservation with the true cost, records usage and appends the audit record.
+    /// Errors are logged, not thrown: the client's answer is already decided.
+    package func finish(_ outcome: Outcome) async {
+        let ticket = outcome.ticket
+        let elapsed = Date().timeIntervalSince(ticket.started)
+        var cost = 0.0
+        if let usage = outcome.usage, let card = outcome.served {
+            if card.hosting == .vendor || card.pricing != nil {
+                cost = card.pricing?.cost(of: usage) ?? 0
+            } else {
+                cost = elapsed * localComputePrice
+            }
+        }
+        let micros = Self.micros(cost)
+        do {
+            if let reservation = ticket.reservation {
+                try await store.settle(reservation, actualCostMicros: outcome.status < 300 ? micros : 0)
+            }
+            if let keyID = ticket.principal.keyID, let usage = outcome.usage {
+                try await store.chargeTokens(keyID: keyID, tokens: usage.completionTokens, at: Date())
+            }
+            let principal = ticket.principal
+            if let card = outcome.served {
+                try await store.recordUsage(
+                    UsageRecord(
+                        time: ticket.started, requestID: ticket.requestID, keyID: principal.keyID, app: principal.app,
+                        team: principal.team.isEmpty ? nil : principal.team, model: card.alias, provider: card.provider,
+                        tokensIn: outcome.usage?.promptTokens ?? 0, tokensOut: outcome.usage?.completionTokens ?? 0,
+                        tokensCached: outcome.usage?.cachedPromptTokens ?? 0, costMicros: micros,
+                        latencyMs: Int(elapsed * 1000), status: outcome.status))
+            }
+            var content: JSON?
+            if outcome.plan?.auditContent == true {
+                // The content the vendor saw: pseudonymised where the policy said so.
+                let request = outcome.served.flatMap { card in outcome.plan?.request(for: card) } ?? outcome.plan?.vendorRequest
+                var object: JSONObject = [:]
+                object["messages"] = .array((request?.messages ?? []).map { ["role": .string($0.role.rawValue), "text": .string($0.text)] })
+                if let answer = outcome.answer { object["answer"] = .string(answer) }
+                content = .object(object)
+            }
+            try await store.appendAudit(
+                AuditRecord(
+                    kind: .request, time: ticket.started, requestID: ticket.requestID, keyID: principal.keyID,
+                    app: principal.app, team: principal.team.isEmpty ? nil : principal.team,
+                    tier: outcome.plan?.tier ?? principal.tier, modelRequested: ticket.request.model,
+                    modelServed: outcome.deployment, deploymentsTried: outcome.attempts,
+                    decision: outcome.plan.map { $0.trace.headerValue(chosen: outcome.deployment) },
+                    dataClasses: (outcome.plan?.dataClasses ?? []).map(\.rawValue),
+                    tokensIn: outcome.usage?.promptTokens, tokensOut: outcome.usage?.completionTokens,
+                    tokensCached: outcome.usage?.cachedPromptTokens, costMicros: micros, status: outcome.status,
+                    latencyMs: Int(elapsed * 1000), content: content))
+        } catch {
+            logger.error("accounting failed", metadata: ["request.id": "\(ticket.requestID)", "error": "\(error)"])
+        }
+    }
+
+    /// Audits a refused request (policy, auth, limits): no usage, no cost.
+    package func refused(_ principal: Principal, request: ChatRequest?, requestID: String, status: Int, reason: String) async {
+        do {
+            try await store.appendAudit(
+                AuditRecord(
+                    kind: .request, time: Date(), requestID: requestID, keyID: principal.keyID, app: principal.app,
+                    team: principal.team.isEmpty ? nil : principal.team, tier: principal.tier, modelRequested: request?.model,
+                    decision: reason, status: status, latencyMs: 0))
+        } catch {
+            logger.error("audit append failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
+        }
+    }
+
+    /// Audits an admin action (`key.created`, `key.revoked`, …); details never hold a secret.
+    package func audit(action: String, requestID: String, details: JSON) async {
+        do {
+            try await store.appendAudit(
+                AuditRecord(kind: .admin, time: Date(), requestID: requestID, app: "admin", status: 200, latencyMs: 0, action: action, content: details))
+        } catch {
+            logger.error("audit append failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
+        }
+    }
+
+    /// A cheap prompt size estimate: 4 bytes of text per token, plus a few per message.
+    static func promptTokens(_ request: ChatRequest) -> Int {
+        request.messages.reduce(0) { $0 + $1.text.utf8.count / 4 + 4 }
+    }
+
+    static func micros(_ usd: Double) -> Int64 {
+        guard usd.isFinite, usd > 0 else { return 0 }
+        return Int64(min(usd * 1_000_000, 9e15).rounded(.up))
+    }
+}
