@@ -24,6 +24,17 @@ ensure_system_packages() {
     fi
 }
 
+# PostgreSQL for the store's test suite (scripts/postgres-harness.sh starts a throwaway server).
+ensure_test_packages() {
+    compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || command -v pg_ctl >/dev/null 2>&1 && return 0
+    if command -v apt-get >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
+        say "installing postgresql (for the store tests)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    else
+        say "postgresql is not installed: the PostgreSQL store tests will try to install it"
+    fi
+}
+
 # Release flags: whole-module and cross-module optimisation; tuned to this CPU unless
 # AJAR_PORTABLE=1 (then the binary runs on any machine of the same architecture).
 release_flags() {

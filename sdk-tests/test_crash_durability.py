@@ -94,7 +94,7 @@ def test_sigkill_under_load_loses_no_acknowledged_record():
             [os.path.join(BIN_DIR, "ajar"), "audit", "export", "--format", "jsonl", "--config", config],
             capture_output=True, text=True, check=True,
         )
-        audited = {json.loads(line).get("request_id") or json.loads(line).get("requestID") for line in export.stdout.splitlines()}
+        audited = {json.loads(line)["record"]["request_id"] for line in export.stdout.splitlines()}
         missing = [rid for rid in acknowledged if rid not in audited]
         assert not missing, f"{len(missing)} acknowledged requests have no audit record, e.g. {missing[:3]}"
 
