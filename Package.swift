@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "ajar", targets: ["ajar"]),
         .executable(name: "ajar-fake-vendors", targets: ["ajar-fake-vendors"]),
         .executable(name: "ajar-bench-engine", targets: ["ajar-bench-engine"]),
+        .executable(name: "ajar-bench-embeddings", targets: ["ajar-bench-embeddings"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -116,6 +117,12 @@ let package = Package(
         // Release-mode benchmark of the local engine (prefill and decode tokens/s, reference check).
         .executableTarget(
             name: "ajar-bench-engine",
+            dependencies: ["AjarInference"],
+            swiftSettings: swiftSettings
+        ),
+        // Release-mode benchmark of the BERT embedder (sentences/s) beside sentence-transformers.
+        .executableTarget(
+            name: "ajar-bench-embeddings",
             dependencies: ["AjarInference"],
             swiftSettings: swiftSettings
         ),
