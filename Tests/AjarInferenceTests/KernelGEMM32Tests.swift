@@ -74,7 +74,7 @@ import Testing
         }
     }
 
-    @Test("vector erf is within 2e-7 of the C library on [−6, 6]; GELU matches its erf form")
+    @Test("vector erf is within 5e-7 (a few ulp) of the C library on [−6, 6]; GELU matches its erf form")
     func erf() {
         var worst: Double = 0
         var x: Float = -6
@@ -86,7 +86,7 @@ import Testing
             for lane in 0..<8 { #expect(abs(gelu[lane] - Activation.geluReference(lanes[lane])) <= 1e-6 * max(1, abs(lanes[lane]))) }
             x += 0.01
         }
-        #expect(worst < 2e-7, "worst \(worst)")
+        #expect(worst < 5e-7, "worst \(worst)")
     }
 
     @Test("LayerNorm equals PyTorch's formula (biased variance, ε inside the root), in place too", arguments: [8, 13, 384])

@@ -147,6 +147,9 @@ package struct BertEncoder: Sendable {
 
     /// Multi-head self-attention of each sequence over its own tokens:
     /// `output[t][head] = softmax(q·kᵀ/√headDim) · v`, one task per (sequence, head).
+    ///
+    /// The head's keys are first copied transposed, `kt[headDim][paddedLength]`, so that a query's
+    /// scores against all keys are eight keys per vector operation with no horizontal sums.
     private func attention(
         qkv: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, sequences: [[Int]], starts: [Int],
         pool: ThreadPool?
@@ -159,20 +162,46 @@ package struct BertEncoder: Sendable {
         let body: (Int) -> Void = { task in
             let s = task / heads, head = task % heads
             let length = lengths[s], start = starts[s]
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, length)) { scores in
-                guard let base = scores.baseAddress else { return }
+            let padded = (length + 7) / 8 * 8
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: padded * (headDim + 1)) { buffer in
+                guard let kt = buffer.baseAddress else { return }
+                let scores = kt + headDim * padded
+                for j in 0..<padded {
+                    if j < length {
+                        let k = qkv + (start + j) * stride + dim + head * headDim
+                        for d in 0..<headDim { kt[d * padded + j] = k[d] }
+                    } else {
+                        for d in 0..<headDim { kt[d * padded + j] = 0 }
+                    }
+                }
+                let rawKT = UnsafeRawPointer(kt), rawScores = UnsafeMutableRawPointer(scores)
                 for i in 0..<length {
                     let q = qkv + (start + i) * stride + head * headDim
-                    for j in 0..<length {
-                        let k = qkv + (start + j) * stride + dim + head * headDim
-                        base[j] = VectorMath.dot(q, k, count: headDim) * scale
+                    var c = 0
+                    while c < padded {
+                        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+                        var d = 0
+                        while d + 1 < headDim {
+                            acc0 = acc0.addingProduct(
+                                SIMD8(repeating: q[d]), rawKT.load(fromByteOffset: 4 * (d * padded + c), as: SIMD8<Float>.self))
+                            acc1 = acc1.addingProduct(
+                                SIMD8(repeating: q[d + 1]),
+                                rawKT.load(fromByteOffset: 4 * ((d + 1) * padded + c), as: SIMD8<Float>.self))
+                            d += 2
+                        }
+                        if d < headDim {
+                            acc0 = acc0.addingProduct(
+                                SIMD8(repeating: q[d]), rawKT.load(fromByteOffset: 4 * (d * padded + c), as: SIMD8<Float>.self))
+                        }
+                        rawScores.storeBytes(of: (acc0 + acc1) * scale, toByteOffset: 4 * c, as: SIMD8<Float>.self)
+                        c += 8
                     }
-                    Softmax.apply(UnsafeMutableBufferPointer(start: base, count: length))
+                    Softmax.apply(UnsafeMutableBufferPointer(start: scores, count: length))
                     let out = output + (start + i) * dim + head * headDim
                     out.update(repeating: 0, count: headDim)
                     for j in 0..<length {
                         let v = qkv + (start + j) * stride + 2 * dim + head * headDim
-                        VectorMath.axpy(base[j], v, out, count: headDim)
+                        VectorMath.axpy(scores[j], v, out, count: headDim)
                     }
                 }
             }
