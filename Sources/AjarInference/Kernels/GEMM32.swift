@@ -115,8 +115,9 @@ package enum GEMM32 {
                     let tile = c + row * ldc + columnStart
                     kernel(
                         a: a + row * lda + k0, lda: lda, rows: height, w: packed, depth: depth, c: tile, ldc: ldc,
-                        columns: columns, accumulate: k0 > 0)
-                    if isLast {
+                        columns: columns, accumulate: k0 > 0, bias: isLast ? bias.map { $0 + columnStart } : nil,
+                        epilogue: isLast ? epilogue : .none, offset: row * ldc + columnStart)
+                    if isLast && columns < nr {
                         finish(
                             tile: tile, ldc: ldc, rows: height, columns: columns,
                             bias: bias.map { $0 + columnStart }, epilogue: epilogue, offset: row * ldc + columnStart)
@@ -133,7 +134,8 @@ package enum GEMM32 {
     @inline(__always)
     static func kernel(
         a: UnsafePointer<Float>, lda: Int, rows: Int, w: UnsafePointer<Float>, depth: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int, accumulate: Bool, bias: UnsafePointer<Float>?,
+        epilogue: GEMMEpilogue, offset: Int
     ) {
         let a0 = a
         let a1 = a + (rows > 1 ? lda : 0)
@@ -194,6 +196,47 @@ package enum GEMM32 {
             c51 = c51.addingProduct(x, b1)
         }
         if columns == nr {
+            // Last k block: bias and epilogue on the registers, before the one store.
+            if let bias {
+                let rb = UnsafeRawPointer(bias)
+                let b0 = rb.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
+                let b1 = rb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                c00 += b0; c01 += b1; c10 += b0; c11 += b1; c20 += b0; c21 += b1
+                c30 += b0; c31 += b1; c40 += b0; c41 += b1; c50 += b0; c51 += b1
+            }
+            switch epilogue {
+            case .none: break
+            case .gelu:
+                c00 = Activation.gelu(c00); c01 = Activation.gelu(c01); c10 = Activation.gelu(c10)
+                c11 = Activation.gelu(c11); c20 = Activation.gelu(c20); c21 = Activation.gelu(c21)
+                c30 = Activation.gelu(c30); c31 = Activation.gelu(c31); c40 = Activation.gelu(c40)
+                c41 = Activation.gelu(c41); c50 = Activation.gelu(c50); c51 = Activation.gelu(c51)
+            case .addResidual(let residual):
+                let rr = UnsafeRawPointer(residual + offset)
+                let s = 4 * ldc
+                c00 += rr.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
+                c01 += rr.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                if rows > 1 {
+                    c10 += rr.loadUnaligned(fromByteOffset: s, as: SIMD8<Float>.self)
+                    c11 += rr.loadUnaligned(fromByteOffset: s + 32, as: SIMD8<Float>.self)
+                }
+                if rows > 2 {
+                    c20 += rr.loadUnaligned(fromByteOffset: 2 * s, as: SIMD8<Float>.self)
+                    c21 += rr.loadUnaligned(fromByteOffset: 2 * s + 32, as: SIMD8<Float>.self)
+                }
+                if rows > 3 {
+                    c30 += rr.loadUnaligned(fromByteOffset: 3 * s, as: SIMD8<Float>.self)
+                    c31 += rr.loadUnaligned(fromByteOffset: 3 * s + 32, as: SIMD8<Float>.self)
+                }
+                if rows > 4 {
+                    c40 += rr.loadUnaligned(fromByteOffset: 4 * s, as: SIMD8<Float>.self)
+                    c41 += rr.loadUnaligned(fromByteOffset: 4 * s + 32, as: SIMD8<Float>.self)
+                }
+                if rows > 5 {
+                    c50 += rr.loadUnaligned(fromByteOffset: 5 * s, as: SIMD8<Float>.self)
+                    c51 += rr.loadUnaligned(fromByteOffset: 5 * s + 32, as: SIMD8<Float>.self)
+                }
+            }
             let r = UnsafeMutableRawPointer(c)
             let s = 4 * ldc
             r.storeBytes(of: c00, toByteOffset: 0, as: SIMD8<Float>.self)
@@ -231,7 +274,8 @@ package enum GEMM32 {
         }
     }
 
-    /// Bias and epilogue on a finished tile (still in L1).
+    /// Bias and epilogue on a finished partial tile (fewer than 16 columns; full tiles get them in
+    /// registers inside `kernel`).
     @inline(__always)
     static func finish(
         tile: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, bias: UnsafePointer<Float>?,
@@ -295,7 +339,9 @@ package enum Activation {
     /// `gelu(x) = ½·x·(1 + erf(x/√2))`, Hugging Face's `"gelu"` (the exact, erf form).
     @inline(__always)
     package static func gelu(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        0.5 * x * (1 + erf(x * 0.707_106_77))
+        let half = SIMD8<Float>(repeating: 0.5)
+        let e = erf(x * SIMD8<Float>(repeating: 0.707_106_77))
+        return (half * x).addingProduct(half * x, e)
     }
 
     /// Scalar reference for `gelu` through the C library's `erf`.
@@ -309,21 +355,24 @@ package enum Activation {
     /// library: 3.3e-7 without FMA contraction).
     @inline(__always)
     package static func erf(_ value: SIMD8<Float>) -> SIMD8<Float> {
-        // (Not `clamped(lowerBound:upperBound:)`: it compiled to two out-of-line calls per vector.)
-        var x = value.replacing(with: 4, where: value .> 4)
-        x = x.replacing(with: -4, where: x .< -4)
+        // Written with vector constants, vector × vector products and `addingProduct` only: with
+        // scalar operands and `clamped` the optimiser split the polynomials into 4-lane pieces.
+        typealias V = SIMD8<Float>
+        let limit = V(repeating: 4)
+        var x = value.replacing(with: limit, where: value .> limit)
+        x = x.replacing(with: -limit, where: x .< -limit)
         let x2 = x * x
-        var p = x2 * -2.726_142_258_013_06e-10 + 2.770_681_424_959_02e-08
-        p = x2 * p + -2.101_024_020_825_08e-06
-        p = x2 * p + -5.692_506_394_623_46e-05
-        p = x2 * p + -7.349_906_303_268_55e-04
-        p = x2 * p + -2.954_599_808_540_25e-03
-        p = x2 * p + -1.609_603_332_624_15e-02
+        var p = V(repeating: 2.770_681_424_959_02e-08).addingProduct(x2, V(repeating: -2.726_142_258_013_06e-10))
+        p = V(repeating: -2.101_024_020_825_08e-06).addingProduct(x2, p)
+        p = V(repeating: -5.692_506_394_623_46e-05).addingProduct(x2, p)
+        p = V(repeating: -7.349_906_303_268_55e-04).addingProduct(x2, p)
+        p = V(repeating: -2.954_599_808_540_25e-03).addingProduct(x2, p)
+        p = V(repeating: -1.609_603_332_624_15e-02).addingProduct(x2, p)
         p = x * p
-        var q = x2 * -1.456_607_184_649_96e-05 + -2.133_740_552_789_05e-04
-        q = x2 * q + -1.682_826_974_382_03e-03
-        q = x2 * q + -7.373_329_167_204_68e-03
-        q = x2 * q + -1.426_473_905_141_89e-02
+        var q = V(repeating: -2.133_740_552_789_05e-04).addingProduct(x2, V(repeating: -1.456_607_184_649_96e-05))
+        q = V(repeating: -1.682_826_974_382_03e-03).addingProduct(x2, q)
+        q = V(repeating: -7.373_329_167_204_68e-03).addingProduct(x2, q)
+        q = V(repeating: -1.426_473_905_141_89e-02).addingProduct(x2, q)
         return p / q
     }
 }

@@ -146,9 +146,11 @@ package struct BertEncoder: Sendable {
     }
 
     /// Multi-head self-attention of each sequence over its own tokens:
-    /// `output[t][head] = softmax(q·kᵀ/√headDim) · v`, one task per (sequence, head).
+    /// `output[t][head] = softmax(q·kᵀ/√headDim) · v`, one task per sequence (all its heads, so the
+    /// sequence's rows of `qkv` are fetched into cache once, not once per head: per (sequence, head)
+    /// tasks spent most of their time waiting for memory).
     ///
-    /// The head's keys are first copied transposed, `kt[headDim][paddedLength]`, so that a query's
+    /// Each head's keys are first copied transposed, `kt[headDim][paddedLength]`, so that a query's
     /// scores against all keys are eight keys per vector operation with no horizontal sums.
     private func attention(
         qkv: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, sequences: [[Int]], starts: [Int],
@@ -158,50 +160,67 @@ package struct BertEncoder: Sendable {
         let stride = 3 * dim
         let scale = 1 / Float(headDim).squareRoot()
         let lengths = sequences.map(\.count)
-        let tasks = sequences.count * heads
-        let body: (Int) -> Void = { task in
-            let s = task / heads, head = task % heads
+        let tasks = sequences.count
+        let body: (Int) -> Void = { s in
             let length = lengths[s], start = starts[s]
             let padded = (length + 7) / 8 * 8
             withUnsafeTemporaryAllocation(of: Float.self, capacity: padded * (headDim + 1)) { buffer in
                 guard let kt = buffer.baseAddress else { return }
                 let scores = kt + headDim * padded
-                for j in 0..<padded {
-                    if j < length {
-                        let k = qkv + (start + j) * stride + dim + head * headDim
-                        for d in 0..<headDim { kt[d * padded + j] = k[d] }
-                    } else {
-                        for d in 0..<headDim { kt[d * padded + j] = 0 }
-                    }
-                }
-                let rawKT = UnsafeRawPointer(kt), rawScores = UnsafeMutableRawPointer(scores)
-                for i in 0..<length {
-                    let q = qkv + (start + i) * stride + head * headDim
-                    var c = 0
-                    while c < padded {
-                        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
-                        var d = 0
-                        while d + 1 < headDim {
-                            acc0 = acc0.addingProduct(
-                                SIMD8(repeating: q[d]), rawKT.load(fromByteOffset: 4 * (d * padded + c), as: SIMD8<Float>.self))
-                            acc1 = acc1.addingProduct(
-                                SIMD8(repeating: q[d + 1]),
-                                rawKT.load(fromByteOffset: 4 * ((d + 1) * padded + c), as: SIMD8<Float>.self))
-                            d += 2
+                for head in 0..<heads {
+                    for j in 0..<padded {
+                        if j < length {
+                            let k = qkv + (start + j) * stride + dim + head * headDim
+                            for d in 0..<headDim { kt[d * padded + j] = k[d] }
+                        } else {
+                            for d in 0..<headDim { kt[d * padded + j] = 0 }
                         }
-                        if d < headDim {
-                            acc0 = acc0.addingProduct(
-                                SIMD8(repeating: q[d]), rawKT.load(fromByteOffset: 4 * (d * padded + c), as: SIMD8<Float>.self))
-                        }
-                        rawScores.storeBytes(of: (acc0 + acc1) * scale, toByteOffset: 4 * c, as: SIMD8<Float>.self)
-                        c += 8
                     }
-                    Softmax.apply(UnsafeMutableBufferPointer(start: scores, count: length))
-                    let out = output + (start + i) * dim + head * headDim
-                    out.update(repeating: 0, count: headDim)
-                    for j in 0..<length {
-                        let v = qkv + (start + j) * stride + 2 * dim + head * headDim
-                        VectorMath.axpy(scores[j], v, out, count: headDim)
+                    let rawKT = UnsafeRawPointer(kt), rawScores = UnsafeMutableRawPointer(scores)
+                    for i in 0..<length {
+                        let q = qkv + (start + i) * stride + head * headDim
+                        var c = 0
+                        while c < padded {
+                            var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+                            var d = 0
+                            while d + 1 < headDim {
+                                acc0 = acc0.addingProduct(
+                                    SIMD8(repeating: q[d]), rawKT.load(fromByteOffset: 4 * (d * padded + c), as: SIMD8<Float>.self))
+                                acc1 = acc1.addingProduct(
+                                    SIMD8(repeating: q[d + 1]),
+                                    rawKT.load(fromByteOffset: 4 * ((d + 1) * padded + c), as: SIMD8<Float>.self))
+                                d += 2
+                            }
+                            if d < headDim {
+                                acc0 = acc0.addingProduct(
+                                    SIMD8(repeating: q[d]), rawKT.load(fromByteOffset: 4 * (d * padded + c), as: SIMD8<Float>.self))
+                            }
+                            rawScores.storeBytes(of: (acc0 + acc1) * scale, toByteOffset: 4 * c, as: SIMD8<Float>.self)
+                            c += 8
+                        }
+                        Softmax.apply(UnsafeMutableBufferPointer(start: scores, count: length))
+                        let out = output + (start + i) * dim + head * headDim
+                        // out = Σ_j p_j·v_j, eight lanes of the head at a time, kept in a register.
+                        let values = UnsafeRawPointer(qkv + start * stride + 2 * dim + head * headDim)
+                        var lane = 0
+                        while lane + 8 <= headDim {
+                            var acc = SIMD8<Float>()
+                            for j in 0..<length {
+                                acc = acc.addingProduct(
+                                    SIMD8(repeating: scores[j]),
+                                    values.loadUnaligned(fromByteOffset: 4 * (j * stride + lane), as: SIMD8<Float>.self))
+                            }
+                            UnsafeMutableRawPointer(out).storeBytes(of: acc, toByteOffset: 4 * lane, as: SIMD8<Float>.self)
+                            lane += 8
+                        }
+                        while lane < headDim {
+                            var sum: Float = 0
+                            for j in 0..<length {
+                                sum += scores[j] * qkv[(start + j) * stride + 2 * dim + head * headDim + lane]
+                            }
+                            out[lane] = sum
+                            lane += 1
+                        }
                     }
                 }
             }
