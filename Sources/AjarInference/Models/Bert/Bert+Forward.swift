@@ -164,9 +164,11 @@ package struct BertEncoder: Sendable {
         let body: (Int) -> Void = { s in
             let length = lengths[s], start = starts[s]
             let padded = (length + 7) / 8 * 8
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: padded * (headDim + 1)) { buffer in
+            // kt [headDim][padded], then scores [4][padded] for four queries at a time.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: padded * (headDim + 4)) { buffer in
                 guard let kt = buffer.baseAddress else { return }
                 let scores = kt + headDim * padded
+                let rawKT = UnsafeRawPointer(kt), rawScores = UnsafeMutableRawPointer(scores)
                 for head in 0..<heads {
                     for j in 0..<padded {
                         if j < length {
@@ -176,51 +178,67 @@ package struct BertEncoder: Sendable {
                             for d in 0..<headDim { kt[d * padded + j] = 0 }
                         }
                     }
-                    let rawKT = UnsafeRawPointer(kt), rawScores = UnsafeMutableRawPointer(scores)
-                    for i in 0..<length {
-                        let q = qkv + (start + i) * stride + head * headDim
+                    // Four queries per pass: four independent accumulator chains, one load of each
+                    // key/value vector for all four. A last, short group repeats its final query.
+                    var i = 0
+                    while i < length {
+                        let group = min(4, length - i)
+                        let q0 = qkv + (start + i) * stride + head * headDim
+                        let q1 = qkv + (start + i + min(1, group - 1)) * stride + head * headDim
+                        let q2 = qkv + (start + i + min(2, group - 1)) * stride + head * headDim
+                        let q3 = qkv + (start + i + min(3, group - 1)) * stride + head * headDim
                         var c = 0
                         while c < padded {
-                            var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
-                            var d = 0
-                            while d + 1 < headDim {
-                                acc0 = acc0.addingProduct(
-                                    SIMD8(repeating: q[d]), rawKT.load(fromByteOffset: 4 * (d * padded + c), as: SIMD8<Float>.self))
-                                acc1 = acc1.addingProduct(
-                                    SIMD8(repeating: q[d + 1]),
-                                    rawKT.load(fromByteOffset: 4 * ((d + 1) * padded + c), as: SIMD8<Float>.self))
-                                d += 2
+                            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                            for d in 0..<headDim {
+                                let k = rawKT.load(fromByteOffset: 4 * (d * padded + c), as: SIMD8<Float>.self)
+                                a0 = a0.addingProduct(SIMD8(repeating: q0[d]), k)
+                                a1 = a1.addingProduct(SIMD8(repeating: q1[d]), k)
+                                a2 = a2.addingProduct(SIMD8(repeating: q2[d]), k)
+                                a3 = a3.addingProduct(SIMD8(repeating: q3[d]), k)
                             }
-                            if d < headDim {
-                                acc0 = acc0.addingProduct(
-                                    SIMD8(repeating: q[d]), rawKT.load(fromByteOffset: 4 * (d * padded + c), as: SIMD8<Float>.self))
-                            }
-                            rawScores.storeBytes(of: (acc0 + acc1) * scale, toByteOffset: 4 * c, as: SIMD8<Float>.self)
+                            rawScores.storeBytes(of: a0 * scale, toByteOffset: 4 * c, as: SIMD8<Float>.self)
+                            rawScores.storeBytes(of: a1 * scale, toByteOffset: 4 * (padded + c), as: SIMD8<Float>.self)
+                            rawScores.storeBytes(of: a2 * scale, toByteOffset: 4 * (2 * padded + c), as: SIMD8<Float>.self)
+                            rawScores.storeBytes(of: a3 * scale, toByteOffset: 4 * (3 * padded + c), as: SIMD8<Float>.self)
                             c += 8
                         }
-                        Softmax.apply(UnsafeMutableBufferPointer(start: scores, count: length))
-                        let out = output + (start + i) * dim + head * headDim
-                        // out = Σ_j p_j·v_j, eight lanes of the head at a time, kept in a register.
+                        for g in 0..<group {
+                            Softmax.apply(UnsafeMutableBufferPointer(start: scores + g * padded, count: length))
+                        }
+                        // out = Σ_j p_j·v_j, eight lanes of the head at a time, in registers.
                         let values = UnsafeRawPointer(qkv + start * stride + 2 * dim + head * headDim)
+                        let p0 = scores, p1 = scores + min(1, group - 1) * padded
+                        let p2 = scores + min(2, group - 1) * padded, p3 = scores + min(3, group - 1) * padded
                         var lane = 0
                         while lane + 8 <= headDim {
-                            var acc = SIMD8<Float>()
+                            var o0 = SIMD8<Float>(), o1 = SIMD8<Float>(), o2 = SIMD8<Float>(), o3 = SIMD8<Float>()
                             for j in 0..<length {
-                                acc = acc.addingProduct(
-                                    SIMD8(repeating: scores[j]),
-                                    values.loadUnaligned(fromByteOffset: 4 * (j * stride + lane), as: SIMD8<Float>.self))
+                                let v = values.loadUnaligned(fromByteOffset: 4 * (j * stride + lane), as: SIMD8<Float>.self)
+                                o0 = o0.addingProduct(SIMD8(repeating: p0[j]), v)
+                                o1 = o1.addingProduct(SIMD8(repeating: p1[j]), v)
+                                o2 = o2.addingProduct(SIMD8(repeating: p2[j]), v)
+                                o3 = o3.addingProduct(SIMD8(repeating: p3[j]), v)
                             }
-                            UnsafeMutableRawPointer(out).storeBytes(of: acc, toByteOffset: 4 * lane, as: SIMD8<Float>.self)
+                            let out = UnsafeMutableRawPointer(output + (start + i) * dim + head * headDim + lane)
+                            let row = 4 * dim
+                            out.storeBytes(of: o0, toByteOffset: 0, as: SIMD8<Float>.self)
+                            if group > 1 { out.storeBytes(of: o1, toByteOffset: row, as: SIMD8<Float>.self) }
+                            if group > 2 { out.storeBytes(of: o2, toByteOffset: 2 * row, as: SIMD8<Float>.self) }
+                            if group > 3 { out.storeBytes(of: o3, toByteOffset: 3 * row, as: SIMD8<Float>.self) }
                             lane += 8
                         }
                         while lane < headDim {
-                            var sum: Float = 0
-                            for j in 0..<length {
-                                sum += scores[j] * qkv[(start + j) * stride + 2 * dim + head * headDim + lane]
+                            for g in 0..<group {
+                                var sum: Float = 0
+                                for j in 0..<length {
+                                    sum += scores[g * padded + j] * qkv[(start + j) * stride + 2 * dim + head * headDim + lane]
+                                }
+                                output[(start + i + g) * dim + head * headDim + lane] = sum
                             }
-                            out[lane] = sum
                             lane += 1
                         }
+                        i += group
                     }
                 }
             }
