@@ -67,8 +67,8 @@ if arguments.contains("--gemm") {
             let start = now()
             a.withUnsafeBufferPointer { a in
                 c.withUnsafeMutableBufferPointer { c in
-                    GEMM32.multiply(a: a.baseAddress!, m: m, lda: k, w: packed, bias: nil, c: c.baseAddress!, ldc: n,
-                                    pool: pool)
+                    guard let a = a.baseAddress, let c = c.baseAddress else { return }
+                    GEMM32.multiply(a: a, m: m, lda: k, w: packed, bias: nil, c: c, ldc: n, pool: pool)
                 }
             }
             times.append(now() - start)
