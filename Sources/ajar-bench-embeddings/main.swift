@@ -170,18 +170,28 @@ func referenceRate() -> Double? {
     return nil
 }
 
+/// The 1-minute load average, to show how busy the (shared) machine was.
+func loadAverage() -> String {
+    var loads = [Double](repeating: 0, count: 3)
+    return getloadavg(&loads, 3) > 0 ? String(format: "%.2f", loads[0]) : "?"
+}
+
 _ = ajarRate()  // warm-up, as st_bench.py does
 var ajarMedians: [Double] = []
 var referenceMedians: [Double] = []
+var roundRatios: [Double] = []
 for round in 1...rounds {
     var rates: [Double] = []
+    let loadBefore = loadAverage()
     for _ in 0..<reps { rates.append(ajarRate()) }
     ajarMedians.append(median(rates))
-    print(String(format: "round %d: Ajar %.1f sentences/s (reps %@)", round, median(rates),
-                 rates.map { String(format: "%.1f", $0) }.joined(separator: ", ")))
+    print(String(format: "round %d: Ajar %.1f sentences/s (reps %@; load %@)", round, median(rates),
+                 rates.map { String(format: "%.1f", $0) }.joined(separator: ", "), loadBefore))
     if let reference = referenceRate() {
         referenceMedians.append(reference)
-        print(String(format: "round %d: sentence-transformers %.1f sentences/s", round, reference))
+        roundRatios.append(median(rates) / reference)
+        print(String(format: "round %d: sentence-transformers %.1f sentences/s; ratio this round %.2f× (load %@)", round,
+                     reference, median(rates) / reference, loadAverage()))
     }
 }
 let ajar = median(ajarMedians)
@@ -194,5 +204,7 @@ if referenceMedians.isEmpty {
 } else {
     let reference = median(referenceMedians)
     print(String(format: "| sentence-transformers (torch CPU) | %.1f |", reference))
-    print(String(format: "ratio Ajar / sentence-transformers: %.2f×", ajar / reference))
+    print(String(format: "ratio Ajar / sentence-transformers: %.2f× (of the medians); per round: %@; median %.2f×",
+                 ajar / reference, roundRatios.map { String(format: "%.2f×", $0) }.joined(separator: ", "),
+                 median(roundRatios)))
 }
