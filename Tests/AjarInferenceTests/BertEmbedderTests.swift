@@ -21,6 +21,10 @@ enum BertFixtures {
         hasModel || ProcessInfo.processInfo.environment["AJAR_ALLOW_MISSING_MODELS"] != "1"
     }
 
+    /// Shown when the tests are skipped.
+    static let skipMessage: Comment =
+        "models/all-MiniLM-L6-v2 is missing and AJAR_ALLOW_MISSING_MODELS=1: skipped (run scripts/fetch-models)"
+
     struct Item: Decodable {
         var text: String
         var token_ids: [Int]
@@ -65,7 +69,7 @@ enum BertFixtures {
 /// Devanagari, white space, an over-long word, special tokens, control characters, the empty
 /// text; ~12 s); an optimised build (AJAR_TEST_RELEASE=1, or `ajar-bench-embeddings --check`,
 /// which asserts the same) takes all 26, the truncated 256-token one included.
-@Suite("BERT embedder vs sentence-transformers", .serialized, .enabled(if: BertFixtures.shouldRun))
+@Suite("BERT embedder vs sentence-transformers", .serialized, .enabled(if: BertFixtures.shouldRun, BertFixtures.skipMessage))
 struct BertEmbedderTests {
     static let debugTokenLimit = 14
 
@@ -197,7 +201,7 @@ struct BertEmbedderTests {
         #expect(throws: BertError.self) { try BertConfig(directory: url) }
     }
 
-    @Test("weights that lack a tensor name it", .enabled(if: BertFixtures.shouldRun))
+    @Test("weights that lack a tensor name it", .enabled(if: BertFixtures.shouldRun, BertFixtures.skipMessage))
     func missingTensor() throws {
         let tokenizer = try String(contentsOf: BertFixtures.modelDirectory.appendingPathComponent("tokenizer.json"), encoding: .utf8)
         let url = try Self.folder(["config.json": Self.config, "tokenizer.json": tokenizer])
