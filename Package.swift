@@ -29,6 +29,7 @@ let package = Package(
         .executable(name: "ajar-fake-vendors", targets: ["ajar-fake-vendors"]),
         .executable(name: "ajar-bench-engine", targets: ["ajar-bench-engine"]),
         .executable(name: "ajar-bench-policy", targets: ["ajar-bench-policy"]),
+        .executable(name: "ajar-bench-embeddings", targets: ["ajar-bench-embeddings"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -145,6 +146,12 @@ let package = Package(
         .executableTarget(
             name: "ajar-bench-policy",
             dependencies: ["AjarPolicy", "AjarCore"],
+            swiftSettings: swiftSettings
+        ),
+        // Release-mode benchmark of the BERT embedder (sentences/s) beside sentence-transformers.
+        .executableTarget(
+            name: "ajar-bench-embeddings",
+            dependencies: ["AjarInference"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -18,6 +18,9 @@ package struct AjarConfig: Sendable {
     /// `storage:` — `{sqlite: PATH}` (default `.ajar/ajar.db`, relative to the config file) or
     /// `{postgres: URL}`.
     package var storage = StorageConfiguration.default
+    /// `storage: none`: no store at all — no keys, budgets, usage or audit (for benchmarks that
+    /// measure what they cost; refused together with an admin key).
+    package var storageDisabled = false
     /// `auth.admin_key` (or `AJAR_ADMIN_KEY`): once set, every request needs a key.
     package var adminKey: Secret?
     /// `accounting.local_compute_price`: USD per compute-second for local models.

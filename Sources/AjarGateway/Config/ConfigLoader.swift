@@ -59,6 +59,9 @@ package enum ConfigLoader {
             config.adminKey = Secret(key)
         }
         if config.adminKey == nil, let key = environment["AJAR_ADMIN_KEY"], !key.isEmpty { config.adminKey = Secret(key) }
+        if config.storageDisabled, config.adminKey != nil {
+            throw document.child("storage", in: top).error("keys need a store: storage: none cannot be used with an admin key")
+        }
         let accounting = document.child("accounting", in: top)
         let accountingEntries = try accounting.mapping(allowed: ["local_compute_price"])
         if let price = try accounting.child("local_compute_price", in: accountingEntries).double(in: 0...1000) {
@@ -188,6 +191,11 @@ package enum ConfigLoader {
     }
 
     private static func decodeStorage(_ value: YAMLValue, into config: inout AjarConfig) throws(ConfigError) {
+        if let node = value.node, case .scalar = node {
+            guard try value.string() == "none" else { throw value.error("expected {sqlite: PATH}, {postgres: URL} or none") }
+            config.storageDisabled = true
+            return
+        }
         let entries = try value.mapping(allowed: ["sqlite", "postgres"])
         let sqlite = try value.child("sqlite", in: entries).string()
         let postgres = try value.child("postgres", in: entries).string()

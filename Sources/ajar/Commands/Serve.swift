@@ -40,13 +40,19 @@ extension Ajar {
                     """.utf8))
                 throw ExitCode(1)
             }
-            let store = try StoreAccess.open(loaded, logger: logger)
-            let storeTask = Task { await store.run() }
-            defer { storeTask.cancel() }
-            try await store.migrate()
-            // Reservations of requests that died with an earlier process are released.
-            _ = try? await store.releaseReservations(olderThan: Date().addingTimeInterval(-600))
-            let accountant = Accountant(store: store, adminKey: loaded.adminKey, localComputePrice: loaded.localComputePrice)
+            var accountant: Accountant?
+            var storeTask: Task<Void, Never>?
+            if loaded.storageDisabled {
+                logger.warning("storage: none — no keys, budgets, usage or audit records")
+            } else {
+                let store = try StoreAccess.open(loaded, logger: logger)
+                storeTask = Task { await store.run() }
+                try await store.migrate()
+                // Reservations of requests that died with an earlier process are released.
+                _ = try? await store.releaseReservations(olderThan: Date().addingTimeInterval(-600))
+                accountant = Accountant(store: store, adminKey: loaded.adminKey, localComputePrice: loaded.localComputePrice)
+            }
+            defer { storeTask?.cancel() }
             let gateway = Gateway(config: loaded, accountant: accountant)
             let disabled = gateway.disabledProviders
             if disabled.isEmpty {
