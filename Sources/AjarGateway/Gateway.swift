@@ -227,7 +227,7 @@ package final class Gateway: Sendable {
     }
 
     /// Plans the request and admits it; a refusal at either step is audited.
-    private func prepare(_ request: ChatRequest, principal: Principal, requestID: String) async throws(GatewayError)
+    func prepare(_ request: ChatRequest, principal: Principal, requestID: String) async throws(GatewayError)
         -> (Plan, [(deployment: Deployment, card: ModelCard)], Accountant.Ticket?)
     {
         do {
@@ -246,6 +246,54 @@ package final class Gateway: Sendable {
         case let error as GatewayError: error.status
         case is CancellationError: 499
         default: 502
+        }
+    }
+}
+
+// MARK: - Embeddings
+
+extension Gateway {
+    /// Embeds through the alias's deployments that can (OpenAI-compatible, Gemini, local BERT), with
+    /// the same policy (texts are scanned; keep-local and block apply, pseudonymised texts are
+    /// embedded as the vendor sees them), admission, accounting and audit as chat.
+    package func embed(
+        _ request: EmbeddingRequest, principal: Principal = Gateway.anonymous, requestID: String = "", logger: Logger
+    ) async throws -> CandidateRunner.Success<EmbeddingResponse> {
+        // The policy reads chat requests: each text is one user message.
+        let texts: [String]
+        switch request.input {
+        case .texts(let values): texts = values
+        case .tokens: texts = []
+        }
+        let chat = ChatRequest(model: request.model, messages: texts.map { ChatMessage(role: .user, text: $0) })
+        let (plan, routes, ticket) = try await prepare(chat, principal: principal, requestID: requestID)
+        do {
+            let success = try await runner.run(routes.map(\.deployment), logger: logger) { deployment in
+                guard let provider = deployment.provider as? any EmbeddingProvider else {
+                    throw ProviderError.unsupported("\(deployment.provider.name) does not embed")
+                }
+                var upstream = request
+                upstream.model = deployment.config.model
+                if case .texts = request.input, let card = routes.first(where: { $0.deployment.id == deployment.id })?.card {
+                    upstream.input = .texts(plan.request(for: card).messages.map(\.text))
+                }
+                return try await provider.embed(upstream)
+            }
+            if let accountant, let ticket {
+                let served = routes.first { $0.deployment.id == success.deployment.id }?.card
+                await accountant.finish(
+                    .init(ticket: ticket, status: 200, usage: Usage(promptTokens: success.value.promptTokens, completionTokens: 0),
+                          served: served, deployment: success.deployment.id, attempts: success.attempts.map(\.deployment), plan: plan,
+                          answer: nil))
+            }
+            return success
+        } catch {
+            if let accountant, let ticket {
+                await accountant.finish(
+                    .init(ticket: ticket, status: Self.status(of: error), usage: nil, served: nil, deployment: nil, attempts: [],
+                          plan: plan, answer: nil))
+            }
+            throw error
         }
     }
 }

@@ -9,6 +9,8 @@ package final class LocalModelProvider: ChatProvider {
     package let name: String
     static let logger = Logger(label: "ajar.local")
     private let models: [String: LocalChatModel]
+    /// Embedding models, by deployment model (a folder).
+    private let embedders: [String: BertEmbedder]
     /// Deployments whose file could not be loaded, with the reason.
     package let failures: [String: String]
     /// Content hashes the files must keep, per deployment model (see ``ModelPin``).
@@ -22,7 +24,27 @@ package final class LocalModelProvider: ChatProvider {
         var models: [String: LocalChatModel] = [:]
         var failures: [String: String] = [:]
         var modelPins: [String: ModelPin] = [:]
+        var embedders: [String: BertEmbedder] = [:]
         for model in Set(deployments) {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: resolve(model), isDirectory: &isDirectory), isDirectory.boolValue {
+                // A folder: a BERT-family embedding model (model.safetensors, tokenizer.json, …).
+                if let sha256 = pins[model] {
+                    let pin = ModelPin(path: resolve(model) + "/model.safetensors", sha256: sha256)
+                    modelPins[model] = pin
+                    if let reason = pin.check() {
+                        failures[model] = reason
+                        continue
+                    }
+                }
+                do {
+                    embedders[model] = try BertEmbedder(
+                        directory: URL(fileURLWithPath: resolve(model)), threadCount: config.threads ?? ThreadPool.defaultThreadCount)
+                } catch {
+                    failures[model] = "\(error)"
+                }
+                continue
+            }
             if let sha256 = pins[model] {
                 let pin = ModelPin(path: resolve(model), sha256: sha256)
                 modelPins[model] = pin
@@ -40,6 +62,7 @@ package final class LocalModelProvider: ChatProvider {
             }
         }
         self.models = models
+        self.embedders = embedders
         self.failures = failures
         self.pins = modelPins
     }
@@ -117,6 +140,7 @@ package final class LocalModelProvider: ChatProvider {
     // MARK: - Mapping
 
     private func prepare(_ request: ChatRequest) throws -> (LocalChatModel, GenerationRequest) {
+        if embedders[request.model] != nil { throw ProviderError.unsupported("\(request.model) is an embedding model") }
         guard let model = models[request.model] else {
             let reason = failures[request.model] ?? "not loaded"
             throw ProviderError.http(status: 503, message: "the local model \(request.model) is unavailable: \(reason)", retryAfter: nil)
@@ -228,5 +252,42 @@ package final class LocalModelProvider: ChatProvider {
     static func modelName(_ path: String) -> String {
         let file = (path as NSString).lastPathComponent
         return file.hasSuffix(".gguf") ? String(file.dropLast(5)) : file
+    }
+}
+
+extension LocalModelProvider: EmbeddingProvider {
+    /// Embeds with the in-process BERT engine; `dimensions` is accepted only as the model's own
+    /// size (these models cannot shorten their vectors).
+    package func embed(_ request: EmbeddingRequest) async throws -> EmbeddingResponse {
+        guard let embedder = embedders[request.model] else {
+            if models[request.model] != nil { throw ProviderError.unsupported("\(request.model) is a chat model, not an embedding model") }
+            let reason = failures[request.model] ?? "not loaded"
+            throw ProviderError.http(status: 503, message: "the local model \(request.model) is unavailable: \(reason)", retryAfter: nil)
+        }
+        if let reason = pins[request.model]?.check() {
+            Self.logger.error("local model refused", metadata: ["model": "\(request.model)", "reason": "\(reason)"])
+            throw GatewayError.unavailable(
+                "The local model \(Self.modelName(request.model)) is refused: its file no longer matches the SHA-256 pinned in "
+                    + "the configuration. An administrator must re-register it.", retryAfter: nil)
+        }
+        if let dimensions = request.dimensions, dimensions != embedder.dimensions {
+            throw GatewayError.invalidRequest(
+                "This model's vectors have \(embedder.dimensions) dimensions and cannot be shortened; 'dimensions' must be "
+                    + "\(embedder.dimensions) or absent.", param: "dimensions")
+        }
+        // The encoder is synchronous and CPU-bound: run it off the cooperative pool's threads.
+        let batch: EmbeddingBatch = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                do {
+                    switch request.input {
+                    case .texts(let texts): continuation.resume(returning: try embedder.embedWithUsage(texts))
+                    case .tokens(let ids): continuation.resume(returning: try embedder.embedWithUsage(tokenIDs: ids))
+                    }
+                } catch {
+                    continuation.resume(throwing: GatewayError.invalidRequest("The input cannot be embedded: \(error)", param: "input"))
+                }
+            }
+        }
+        return EmbeddingResponse(model: Self.modelName(request.model), vectors: batch.vectors, promptTokens: batch.totalTokens)
     }
 }

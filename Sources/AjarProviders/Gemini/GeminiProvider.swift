@@ -11,8 +11,8 @@ package struct GeminiProvider: ChatProvider {
     package let name: String
     /// The API root, e.g. `https://generativelanguage.googleapis.com` (URLs are built per model).
     package let baseURL: String
-    private let apiKey: Secret?
-    private let client: UpstreamClient
+    let apiKey: Secret?
+    let client: UpstreamClient
 
     /// - Parameters:
     ///   - name: The provider's key in the configuration, for logs.

@@ -14,6 +14,9 @@ package struct OpenAIRoutes: Sendable {
         router.post("/v1/chat/completions") { request, context in
             await chatCompletions(request, context: context)
         }
+        router.post("/v1/embeddings") { request, context in
+            await embeddings(request, context: context)
+        }
         router.get("/v1/models") { _, context in
             models(context: context)
         }
