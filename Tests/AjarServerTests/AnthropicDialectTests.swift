@@ -246,7 +246,7 @@ import Testing
             (.modelNotFound("x"), "not_found_error"),
             (.payloadTooLarge(limit: 10), "request_too_large"),
             (.rateLimited("slow down", retryAfter: 2), "rate_limit_error"),
-            (.budgetExceeded("budget spent"), "rate_limit_error"),
+            (.budgetExceeded("budget spent"), "billing_error"),  // 429, but Anthropic's type for spent credit
             (.upstreamRejected(status: 422, message: "no", deployment: "d"), "invalid_request_error"),
             (.upstreamFailed(status: 502, message: "bad gateway"), "api_error"),
             (.upstreamFailed(status: 504, message: "timeout"), "timeout_error"),
