@@ -44,6 +44,40 @@ import Testing
         }
     }
 
+    @Test("both multiply-add forms (fused, and multiply then add) give the reference result")
+    func bothForms() throws {
+        let (m, n, k) = (13, 40, 300)
+        let a = Self.random(m * k, seed: 11), w = Self.random(n * k, seed: 12), bias = Self.random(n, seed: 13)
+        let expected = GEMM32.reference(a: a, m: m, k: k, w: w, n: n, bias: bias)
+        let packed = w.withUnsafeBufferPointer { PackedMatrix(rowMajor: $0, n: n, k: k) }
+        for fused in [true, false] {
+            var c = [Float](repeating: 0, count: m * n)
+            try a.withUnsafeBufferPointer { a in
+                try bias.withUnsafeBufferPointer { bias in
+                    try c.withUnsafeMutableBufferPointer { c in
+                        let pa = try #require(a.baseAddress), pc = try #require(c.baseAddress)
+                        if fused {
+                            GEMM32.multiply(FusedMultiplyAdd.self, a: pa, m: m, lda: k, w: packed, bias: bias.baseAddress,
+                                            c: pc, ldc: n, epilogue: .gelu, pool: Self.pools[1])
+                        } else {
+                            GEMM32.multiply(SeparateMultiplyAdd.self, a: pa, m: m, lda: k, w: packed,
+                                            bias: bias.baseAddress, c: pc, ldc: n, epilogue: .gelu, pool: Self.pools[1])
+                        }
+                    }
+                }
+            }
+            for i in 0..<(m * n) { #expect(abs(c[i] - Activation.geluReference(expected[i])) < 1e-4, "fused \(fused)") }
+        }
+        var x: Float = -5
+        while x < 5 {
+            let lanes = SIMD8<Float>(repeating: x)
+            let f = Activation.erf(lanes, using: FusedMultiplyAdd.self)[0]
+            let s = Activation.erf(lanes, using: SeparateMultiplyAdd.self)[0]
+            #expect(abs(Double(f) - Foundation.erf(Double(x))) < 5e-7 && abs(Double(s) - Foundation.erf(Double(x))) < 5e-7)
+            x += 0.013
+        }
+    }
+
     @Test("the GELU and residual epilogues apply after the bias", arguments: [(7, 20, 40), (12, 32, 300)])
     func epilogues(shape: (Int, Int, Int)) throws {
         let (m, n, k) = shape

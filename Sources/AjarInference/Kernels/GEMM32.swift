@@ -75,6 +75,20 @@ package enum GEMM32 {
         a: UnsafePointer<Float>, m: Int, lda: Int, w: PackedMatrix, bias: UnsafePointer<Float>?,
         c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue = .none, pool: ThreadPool?
     ) {
+        if MultiplyAddSelection.usesFused {
+            multiply(FusedMultiplyAdd.self, a: a, m: m, lda: lda, w: w, bias: bias, c: c, ldc: ldc, epilogue: epilogue,
+                     pool: pool)
+        } else {
+            multiply(SeparateMultiplyAdd.self, a: a, m: m, lda: lda, w: w, bias: bias, c: c, ldc: ldc,
+                     epilogue: epilogue, pool: pool)
+        }
+    }
+
+    /// `multiply` with the multiply-add form fixed (see `MultiplyAdd`).
+    static func multiply<M: MultiplyAdd>(
+        _ form: M.Type, a: UnsafePointer<Float>, m: Int, lda: Int, w: PackedMatrix, bias: UnsafePointer<Float>?,
+        c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue, pool: ThreadPool?
+    ) {
         guard m > 0, w.n > 0 else { return }
         let rowBlocks = (m + mc - 1) / mc
         let panelGroups = (w.panelCount + panelsPerTask - 1) / panelsPerTask
@@ -84,7 +98,7 @@ package enum GEMM32 {
             let rowStart = rowBlock * mc, rowEnd = min(m, rowStart + mc)
             let panelStart = group * panelsPerTask, panelEnd = min(w.panelCount, panelStart + panelsPerTask)
             block(
-                a: a, lda: lda, rows: rowStart..<rowEnd, panels: panelStart..<panelEnd, w: w, bias: bias, c: c,
+                form, a: a, lda: lda, rows: rowStart..<rowEnd, panels: panelStart..<panelEnd, w: w, bias: bias, c: c,
                 ldc: ldc, epilogue: epilogue)
         }
         if let pool, tasks > 1 {
@@ -96,8 +110,8 @@ package enum GEMM32 {
 
     /// One task: a block of rows × a group of panels, over all of k in `kc` steps.
     @inline(__always)
-    static func block(
-        a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, panels: Range<Int>, w: PackedMatrix,
+    static func block<M: MultiplyAdd>(
+        _ form: M.Type, a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, panels: Range<Int>, w: PackedMatrix,
         bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue
     ) {
         let k = w.k
@@ -114,7 +128,7 @@ package enum GEMM32 {
                     let height = min(mr, rows.upperBound - row)
                     let tile = c + row * ldc + columnStart
                     kernel(
-                        a: a + row * lda + k0, lda: lda, rows: height, w: packed, depth: depth, c: tile, ldc: ldc,
+                        form, a: a + row * lda + k0, lda: lda, rows: height, w: packed, depth: depth, c: tile, ldc: ldc,
                         columns: columns, accumulate: k0 > 0, bias: isLast ? bias.map { $0 + columnStart } : nil,
                         epilogue: isLast ? epilogue : .none, offset: row * ldc + columnStart)
                     if isLast && columns < nr {
@@ -132,8 +146,8 @@ package enum GEMM32 {
     /// The 6×16 micro-kernel: `tile[r][0..<16] (+)= Σ_k a[r][k] · w[k][0..<16]` for `r < rows`.
     /// Rows past `rows` read row 0 again (cheaper than a separate kernel) and are not stored.
     @inline(__always)
-    static func kernel(
-        a: UnsafePointer<Float>, lda: Int, rows: Int, w: UnsafePointer<Float>, depth: Int,
+    static func kernel<M: MultiplyAdd>(
+        _ form: M.Type, a: UnsafePointer<Float>, lda: Int, rows: Int, w: UnsafePointer<Float>, depth: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int, accumulate: Bool, bias: UnsafePointer<Float>?,
         epilogue: GEMMEpilogue, offset: Int
     ) {
@@ -177,23 +191,23 @@ package enum GEMM32 {
             let b0 = wp.load(fromByteOffset: 64 * i, as: SIMD8<Float>.self)
             let b1 = wp.load(fromByteOffset: 64 * i + 32, as: SIMD8<Float>.self)
             var x = SIMD8<Float>(repeating: a0[i])
-            c00 = c00.addingProduct(x, b0)
-            c01 = c01.addingProduct(x, b1)
+            c00 = M.apply(c00, x, b0)
+            c01 = M.apply(c01, x, b1)
             x = SIMD8<Float>(repeating: a1[i])
-            c10 = c10.addingProduct(x, b0)
-            c11 = c11.addingProduct(x, b1)
+            c10 = M.apply(c10, x, b0)
+            c11 = M.apply(c11, x, b1)
             x = SIMD8<Float>(repeating: a2[i])
-            c20 = c20.addingProduct(x, b0)
-            c21 = c21.addingProduct(x, b1)
+            c20 = M.apply(c20, x, b0)
+            c21 = M.apply(c21, x, b1)
             x = SIMD8<Float>(repeating: a3[i])
-            c30 = c30.addingProduct(x, b0)
-            c31 = c31.addingProduct(x, b1)
+            c30 = M.apply(c30, x, b0)
+            c31 = M.apply(c31, x, b1)
             x = SIMD8<Float>(repeating: a4[i])
-            c40 = c40.addingProduct(x, b0)
-            c41 = c41.addingProduct(x, b1)
+            c40 = M.apply(c40, x, b0)
+            c41 = M.apply(c41, x, b1)
             x = SIMD8<Float>(repeating: a5[i])
-            c50 = c50.addingProduct(x, b0)
-            c51 = c51.addingProduct(x, b1)
+            c50 = M.apply(c50, x, b0)
+            c51 = M.apply(c51, x, b1)
         }
         if columns == nr {
             // Last k block: bias and epilogue on the registers, before the one store.
@@ -207,10 +221,12 @@ package enum GEMM32 {
             switch epilogue {
             case .none: break
             case .gelu:
-                c00 = Activation.gelu(c00); c01 = Activation.gelu(c01); c10 = Activation.gelu(c10)
-                c11 = Activation.gelu(c11); c20 = Activation.gelu(c20); c21 = Activation.gelu(c21)
-                c30 = Activation.gelu(c30); c31 = Activation.gelu(c31); c40 = Activation.gelu(c40)
-                c41 = Activation.gelu(c41); c50 = Activation.gelu(c50); c51 = Activation.gelu(c51)
+                c00 = Activation.gelu(c00, using: M.self); c01 = Activation.gelu(c01, using: M.self)
+                c10 = Activation.gelu(c10, using: M.self); c11 = Activation.gelu(c11, using: M.self)
+                c20 = Activation.gelu(c20, using: M.self); c21 = Activation.gelu(c21, using: M.self)
+                c30 = Activation.gelu(c30, using: M.self); c31 = Activation.gelu(c31, using: M.self)
+                c40 = Activation.gelu(c40, using: M.self); c41 = Activation.gelu(c41, using: M.self)
+                c50 = Activation.gelu(c50, using: M.self); c51 = Activation.gelu(c51, using: M.self)
             case .addResidual(let residual):
                 let rr = UnsafeRawPointer(residual + offset)
                 let s = 4 * ldc
@@ -338,10 +354,15 @@ package enum GEMM32 {
 package enum Activation {
     /// `gelu(x) = ½·x·(1 + erf(x/√2))`, Hugging Face's `"gelu"` (the exact, erf form).
     @inline(__always)
-    package static func gelu(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    package static func gelu<M: MultiplyAdd>(_ x: SIMD8<Float>, using form: M.Type) -> SIMD8<Float> {
         let half = SIMD8<Float>(repeating: 0.5)
-        let e = erf(x * SIMD8<Float>(repeating: 0.707_106_77))
-        return (half * x).addingProduct(half * x, e)
+        let e = erf(x * SIMD8<Float>(repeating: 0.707_106_77), using: form)
+        return M.apply(half * x, half * x, e)
+    }
+
+    /// `gelu` with the multiply-add form the kernels use.
+    package static func gelu(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        MultiplyAddSelection.usesFused ? gelu(x, using: FusedMultiplyAdd.self) : gelu(x, using: SeparateMultiplyAdd.self)
     }
 
     /// Scalar reference for `gelu` through the C library's `erf`.
@@ -353,26 +374,31 @@ package enum Activation {
     /// over even degree 8; the minimax fit that Eigen and XLA use for float `erf`), clamped outside,
     /// where erf is ±1 to float precision. Absolute error below 5e-7, a few ulp (tested against the C
     /// library: 3.3e-7 without FMA contraction).
-    @inline(__always)
     package static func erf(_ value: SIMD8<Float>) -> SIMD8<Float> {
-        // Written with vector constants, vector × vector products and `addingProduct` only: with
+        MultiplyAddSelection.usesFused ? erf(value, using: FusedMultiplyAdd.self) : erf(value, using: SeparateMultiplyAdd.self)
+    }
+
+    /// `erf` with the multiply-add form fixed.
+    @inline(__always)
+    package static func erf<M: MultiplyAdd>(_ value: SIMD8<Float>, using form: M.Type) -> SIMD8<Float> {
+        // Written with vector constants, vector × vector products and `M.apply` only: with
         // scalar operands and `clamped` the optimiser split the polynomials into 4-lane pieces.
         typealias V = SIMD8<Float>
         let limit = V(repeating: 4)
         var x = value.replacing(with: limit, where: value .> limit)
         x = x.replacing(with: -limit, where: x .< -limit)
         let x2 = x * x
-        var p = V(repeating: 2.770_681_424_959_02e-08).addingProduct(x2, V(repeating: -2.726_142_258_013_06e-10))
-        p = V(repeating: -2.101_024_020_825_08e-06).addingProduct(x2, p)
-        p = V(repeating: -5.692_506_394_623_46e-05).addingProduct(x2, p)
-        p = V(repeating: -7.349_906_303_268_55e-04).addingProduct(x2, p)
-        p = V(repeating: -2.954_599_808_540_25e-03).addingProduct(x2, p)
-        p = V(repeating: -1.609_603_332_624_15e-02).addingProduct(x2, p)
+        var p = M.apply(V(repeating: 2.770_681_424_959_02e-08), x2, V(repeating: -2.726_142_258_013_06e-10))
+        p = M.apply(V(repeating: -2.101_024_020_825_08e-06), x2, p)
+        p = M.apply(V(repeating: -5.692_506_394_623_46e-05), x2, p)
+        p = M.apply(V(repeating: -7.349_906_303_268_55e-04), x2, p)
+        p = M.apply(V(repeating: -2.954_599_808_540_25e-03), x2, p)
+        p = M.apply(V(repeating: -1.609_603_332_624_15e-02), x2, p)
         p = x * p
-        var q = V(repeating: -2.133_740_552_789_05e-04).addingProduct(x2, V(repeating: -1.456_607_184_649_96e-05))
-        q = V(repeating: -1.682_826_974_382_03e-03).addingProduct(x2, q)
-        q = V(repeating: -7.373_329_167_204_68e-03).addingProduct(x2, q)
-        q = V(repeating: -1.426_473_905_141_89e-02).addingProduct(x2, q)
+        var q = M.apply(V(repeating: -2.133_740_552_789_05e-04), x2, V(repeating: -1.456_607_184_649_96e-05))
+        q = M.apply(V(repeating: -1.682_826_974_382_03e-03), x2, q)
+        q = M.apply(V(repeating: -7.373_329_167_204_68e-03), x2, q)
+        q = M.apply(V(repeating: -1.426_473_905_141_89e-02), x2, q)
         return p / q
     }
 }

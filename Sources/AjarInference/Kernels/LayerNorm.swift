@@ -26,7 +26,7 @@ package enum LayerNorm {
         i = 0
         while i + 8 <= count {
             let d = x.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) - mean
-            acc = acc.addingProduct(d, d)
+            acc += d * d
             i += 8
         }
         var squares = acc.sum()

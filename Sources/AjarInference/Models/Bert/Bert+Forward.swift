@@ -156,6 +156,18 @@ package struct BertEncoder: Sendable {
         qkv: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, sequences: [[Int]], starts: [Int],
         pool: ThreadPool?
     ) {
+        if MultiplyAddSelection.usesFused {
+            attention(FusedMultiplyAdd.self, qkv: qkv, output: output, sequences: sequences, starts: starts, pool: pool)
+        } else {
+            attention(SeparateMultiplyAdd.self, qkv: qkv, output: output, sequences: sequences, starts: starts, pool: pool)
+        }
+    }
+
+    /// `attention` with the multiply-add form fixed (see `MultiplyAdd`).
+    private func attention<M: MultiplyAdd>(
+        _ form: M.Type, qkv: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, sequences: [[Int]],
+        starts: [Int], pool: ThreadPool?
+    ) {
         let dim = config.dim, heads = config.headCount, headDim = config.headDim
         let stride = 3 * dim
         let scale = 1 / Float(headDim).squareRoot()
@@ -192,10 +204,10 @@ package struct BertEncoder: Sendable {
                             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
                             for d in 0..<headDim {
                                 let k = rawKT.load(fromByteOffset: 4 * (d * padded + c), as: SIMD8<Float>.self)
-                                a0 = a0.addingProduct(SIMD8(repeating: q0[d]), k)
-                                a1 = a1.addingProduct(SIMD8(repeating: q1[d]), k)
-                                a2 = a2.addingProduct(SIMD8(repeating: q2[d]), k)
-                                a3 = a3.addingProduct(SIMD8(repeating: q3[d]), k)
+                                a0 = M.apply(a0, SIMD8(repeating: q0[d]), k)
+                                a1 = M.apply(a1, SIMD8(repeating: q1[d]), k)
+                                a2 = M.apply(a2, SIMD8(repeating: q2[d]), k)
+                                a3 = M.apply(a3, SIMD8(repeating: q3[d]), k)
                             }
                             rawScores.storeBytes(of: a0 * scale, toByteOffset: 4 * c, as: SIMD8<Float>.self)
                             rawScores.storeBytes(of: a1 * scale, toByteOffset: 4 * (padded + c), as: SIMD8<Float>.self)
@@ -215,10 +227,10 @@ package struct BertEncoder: Sendable {
                             var o0 = SIMD8<Float>(), o1 = SIMD8<Float>(), o2 = SIMD8<Float>(), o3 = SIMD8<Float>()
                             for j in 0..<length {
                                 let v = values.loadUnaligned(fromByteOffset: 4 * (j * stride + lane), as: SIMD8<Float>.self)
-                                o0 = o0.addingProduct(SIMD8(repeating: p0[j]), v)
-                                o1 = o1.addingProduct(SIMD8(repeating: p1[j]), v)
-                                o2 = o2.addingProduct(SIMD8(repeating: p2[j]), v)
-                                o3 = o3.addingProduct(SIMD8(repeating: p3[j]), v)
+                                o0 = M.apply(o0, SIMD8(repeating: p0[j]), v)
+                                o1 = M.apply(o1, SIMD8(repeating: p1[j]), v)
+                                o2 = M.apply(o2, SIMD8(repeating: p2[j]), v)
+                                o3 = M.apply(o3, SIMD8(repeating: p3[j]), v)
                             }
                             let out = UnsafeMutableRawPointer(output + (start + i) * dim + head * headDim + lane)
                             let row = 4 * dim
