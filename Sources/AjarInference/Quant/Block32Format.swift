@@ -17,6 +17,9 @@ package protocol Block32Format: QuantizedFormat {
     static var blockBytes: Int { get }
     /// Whether the block stores a minimum `m` (fp16 at offset 2) that adds `m·s` per block.
     static var hasMinimum: Bool { get }
+    /// Whether four products per Int16 lane can overflow (Q8_0: 4·128·127 > 32767), so the kernel
+    /// widens after every two runs instead of after all four.
+    static var needsEarlyWidening: Bool { get }
     /// Decodes two blocks into the four runs (signed quants, offsets applied).
     static func decodePair(_ block0: UnsafeRawPointer, _ block1: UnsafeRawPointer) -> DecodedPair
     /// Decodes one block into the four runs.
@@ -30,22 +33,24 @@ extension Block32Format {
     package static var activationFormat: ActivationFormat { .q8_1 }
 
     /// `Σ` of two blocks' products per 32-bit lane: lanes 0…3 belong to the first block, 4…7 to
-    /// the second. Each run's products are summed in adjacent pairs straight into 32-bit lanes
-    /// (`multiplyAddPairs`: one `vpmaddwd`, or with AVX-512 VNNI / AVX-VNNI one `vpdpwssd` that
-    /// also accumulates), so nothing can overflow and no widening step is needed; the result is
-    /// the same exact integer sum as summing the four runs' products first.
+    /// the second. Products of runs are summed in Int16 (exact: |w·a| ≤ 31·127 or 16·127, four
+    /// per lane; Q8_0 widens after two) and widened by sign-extending each half of a 32-bit lane.
     @inline(__always)
     static func pairSums(_ w: DecodedPair, _ a: UnsafeRawPointer) -> SIMD8<Int32> {
-        (multiplyAddPairs(w.r0, loadInt16x16(a)) &+ multiplyAddPairs(w.r2, loadInt16x16(a, 64)))
-            &+ (multiplyAddPairs(w.r1, loadInt16x16(a, 32)) &+ multiplyAddPairs(w.r3, loadInt16x16(a, 96)))
+        let p0 = w.r0 &* loadInt16x16(a) &+ w.r2 &* loadInt16x16(a, 64)
+        let p1 = w.r1 &* loadInt16x16(a, 32) &+ w.r3 &* loadInt16x16(a, 96)
+        if needsEarlyWidening { return widenPairs(p0) &+ widenPairs(p1) }
+        return widenPairs(p0 &+ p1)
     }
 
     /// Same for a single block (lanes 0…3 only).
     @inline(__always)
     static func singleSums(_ w: DecodedSingle, _ a: UnsafeRawPointer) -> SIMD4<Int32> {
         let l = { (offset: Int) in a.loadUnaligned(fromByteOffset: offset, as: SIMD8<Int16>.self) }
-        return (multiplyAddPairs(w.r0, l(0)) &+ multiplyAddPairs(w.r2, l(64)))
-            &+ (multiplyAddPairs(w.r1, l(32)) &+ multiplyAddPairs(w.r3, l(96)))
+        let p0 = w.r0 &* l(0) &+ w.r2 &* l(64)
+        let p1 = w.r1 &* l(32) &+ w.r3 &* l(96)
+        if needsEarlyWidening { return widenPairs(p0) &+ widenPairs(p1) }
+        return widenPairs(p0 &+ p1)
     }
 
     /// `(d0, d1)` and, if the format has one, `(m0, m1)` of two blocks.

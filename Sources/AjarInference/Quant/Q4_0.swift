@@ -8,6 +8,7 @@ package enum Q4_0: Block32Format {
     package static let type = GGMLType.q4_0
     package static let blockBytes = 18
     package static let hasMinimum = false
+    package static let needsEarlyWidening = false
 
     package static func referenceQuant(_ block: UnsafeRawPointer, _ j: Int) -> Int32 {
         let byte = block.load(fromByteOffset: 2 + (j & 15), as: UInt8.self)

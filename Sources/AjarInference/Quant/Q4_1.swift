@@ -10,6 +10,7 @@ package enum Q4_1: Block32Format {
     package static let type = GGMLType.q4_1
     package static let blockBytes = 20
     package static let hasMinimum = true
+    package static let needsEarlyWidening = false
 
     package static func referenceQuant(_ block: UnsafeRawPointer, _ j: Int) -> Int32 {
         let byte = block.load(fromByteOffset: 4 + (j & 15), as: UInt8.self)

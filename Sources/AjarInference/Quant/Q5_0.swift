@@ -9,6 +9,7 @@ package enum Q5_0: Block32Format {
     package static let type = GGMLType.q5_0
     package static let blockBytes = 22
     package static let hasMinimum = false
+    package static let needsEarlyWidening = false
 
     package static func referenceQuant(_ block: UnsafeRawPointer, _ j: Int) -> Int32 {
         let qh = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: 2, as: UInt32.self))

@@ -10,6 +10,7 @@ package enum Q5_1: Block32Format {
     package static let type = GGMLType.q5_1
     package static let blockBytes = 24
     package static let hasMinimum = true
+    package static let needsEarlyWidening = false
 
     package static func referenceQuant(_ block: UnsafeRawPointer, _ j: Int) -> Int32 {
         let qh = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: 4, as: UInt32.self))

@@ -9,6 +9,7 @@ package enum Q8_0: Block32Format {
     package static let type = GGMLType.q8_0
     package static let blockBytes = 34
     package static let hasMinimum = false
+    package static let needsEarlyWidening = true
 
     package static func referenceQuant(_ block: UnsafeRawPointer, _ j: Int) -> Int32 {
         Int32(block.load(fromByteOffset: 2 + j, as: Int8.self))

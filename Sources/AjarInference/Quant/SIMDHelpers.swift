@@ -14,13 +14,6 @@ func multiplyAddPairs(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<Int32> {
         &+ SIMD8<Int32>(truncatingIfNeeded: a.oddHalf) &* SIMD8<Int32>(truncatingIfNeeded: b.oddHalf)
 }
 
-/// `multiplyAddPairs` for 8 lanes → 4 (`vpmaddwd` on xmm).
-@inline(__always)
-func multiplyAddPairs(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD4<Int32> {
-    SIMD4<Int32>(truncatingIfNeeded: a.evenHalf) &* SIMD4<Int32>(truncatingIfNeeded: b.evenHalf)
-        &+ SIMD4<Int32>(truncatingIfNeeded: a.oddHalf) &* SIMD4<Int32>(truncatingIfNeeded: b.oddHalf)
-}
-
 /// Loads 16 Int16 lanes from `pointer + byteOffset` (no alignment needed).
 @inline(__always)
 func loadInt16x16(_ pointer: UnsafeRawPointer, _ byteOffset: Int = 0) -> SIMD16<Int16> {
