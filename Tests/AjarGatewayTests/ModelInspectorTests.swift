@@ -69,4 +69,21 @@ struct ModelInspectorTests {
         #expect(inserted == "a: 1\nmodels:\n  m:\n    deployments: [{provider: p, model: x}]\n  old:\n    deployments: []\nb: 2\n")
         #expect(ModelInspector.insert(entry, into: "a: 1") == "a: 1\nmodels:\n" + entry)
     }
+
+    static let embeddingFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("models/all-MiniLM-L6-v2").path
+
+    @Test("a safetensors folder: licence and datasets from the README, window from config.json",
+          .enabled(if: FileManager.default.fileExists(atPath: embeddingFolder)))
+    func safetensorsFolder() throws {
+        let inspection = try ModelInspector.inspect(path: Self.embeddingFolder, alias: "minilm")
+        let card = inspection.card
+        #expect(card.openness.licence == "Apache-2.0")
+        #expect(card.openness.weights == .open)
+        #expect(card.openness.trainingData == .partial)  // datasets are named in the front matter
+        #expect(card.capabilities == [.embeddings])  // a BERT architecture
+        #expect(card.contextWindow == 512)  // max_position_embeddings
+        #expect(card.provenance?.baseModel == nil)  // this README names no base_model
+        #expect(card.provenance?.sha256 == "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db")
+    }
 }
