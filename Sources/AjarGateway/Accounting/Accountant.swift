@@ -4,6 +4,7 @@ import AjarStore
 import Crypto
 import Foundation
 import Logging
+import Synchronization
 
 /// Keys, rate limits, budgets, usage and the audit trail around each request, over a
 /// ``GatewayStore``: who is calling (``authenticate(_:)``), may they (``admit(_:request:cards:)``),
@@ -16,6 +17,10 @@ package final class Accountant: Sendable {
     /// USD per compute-second charged for local models, so open and closed spend compare.
     let localComputePrice: Double
     let logger: Logger
+    /// The record each key last authenticated with, so admitting its request needs no second
+    /// read. Refreshed by every authentication, which always asks the store (a revoked or rotated
+    /// key fails there at once).
+    private let lastRecords = Mutex<[String: KeyRecord]>([:])
 
     package init(store: any GatewayStore, adminKey: Secret?, localComputePrice: Double = 0, logger: Logger = Logger(label: "ajar.accounting")) {
         self.store = store
@@ -48,7 +53,13 @@ package final class Accountant: Sendable {
                 logger.error("key lookup failed", metadata: ["error": "\(error)"])
                 throw .unavailable("The key store is unavailable.", retryAfter: 1)
             }
-            if let record { return Self.principal(record) }
+            if let record {
+                lastRecords.withLock { records in
+                    if records.count > 100_000 { records.removeAll() }
+                    records[record.id] = record
+                }
+                return Self.principal(record)
+            }
             if requiresKeys { throw .unauthorized("Incorrect API key provided.") }
             return Gateway.anonymous
         }
@@ -79,6 +90,8 @@ package final class Accountant: Sendable {
         let started: Date
         let request: ChatRequest
         let requestID: String
+        /// Whether the key has a tokens-per-minute limit to charge completion tokens to.
+        var chargesTokens = false
     }
 
     /// Checks the model is allowed for the key, the rate limits, and reserves the request's
@@ -93,8 +106,10 @@ package final class Accountant: Sendable {
         if !principal.mayUse(model: request.model) {
             throw .forbidden("This key may not use the model '\(request.model)'.", code: "model_not_allowed")
         }
-        let record: KeyRecord?
-        do { record = try await store.key(id: keyID) } catch { throw .unavailable("The key store is unavailable.", retryAfter: 1) }
+        var record = lastRecords.withLock { $0[keyID] }
+        if record == nil {
+            do { record = try await store.key(id: keyID) } catch { throw .unavailable("The key store is unavailable.", retryAfter: 1) }
+        }
         let limits = record?.rateLimits ?? RateLimits()
         let promptEstimate = Self.promptTokens(request)
         if !limits.isUnlimited {
@@ -124,7 +139,9 @@ package final class Accountant: Sendable {
         }
         switch outcome {
         case .reserved(let reservation):
-            return Ticket(principal: principal, reservation: reservation, started: now, request: request, requestID: requestID)
+            return Ticket(
+                principal: principal, reservation: reservation, started: now, request: request, requestID: requestID,
+                chargesTokens: limits.tokensPerMinute != nil)
         case .budgetExceeded(let scope, _, _):
             throw .budgetExceeded(
                 "The \(scope.hasPrefix("team:") ? "team's" : "key's") budget for this period is exhausted (or too small for this request's worst case).")
@@ -164,7 +181,7 @@ package final class Accountant: Sendable {
             if let reservation = ticket.reservation {
                 try await store.settle(reservation, actualCostMicros: outcome.status < 300 ? micros : 0)
             }
-            if let keyID = ticket.principal.keyID, let usage = outcome.usage {
+            if ticket.chargesTokens, let keyID = ticket.principal.keyID, let usage = outcome.usage {
                 try await store.chargeTokens(keyID: keyID, tokens: usage.completionTokens, at: Date())
             }
             let principal = ticket.principal
