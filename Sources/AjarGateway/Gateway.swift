@@ -159,32 +159,15 @@ package final class Gateway: Sendable {
     package func complete(
         _ request: ChatRequest, principal: Principal = Gateway.anonymous, requestID: String = "", logger: Logger
     ) async throws -> CandidateRunner.Success<ChatResponse> {
-        let (plan, routes, ticket) = try await prepare(request, principal: principal, requestID: requestID)
-        do {
-            var success = try await runner.run(routes.map(\.deployment), logger: logger) { deployment in
-                let card = routes.first { $0.deployment.id == deployment.id }?.card
-                var upstream = card.map(plan.request(for:)) ?? plan.vendorRequest
-                upstream.model = deployment.config.model
-                upstream.stream = false
-                let response = try await deployment.provider.complete(upstream)
-                return card.map(plan.needsRestoration(for:)) ?? true ? plan.restore(response) : response
-            }
-            success.policy = plan.trace.headerValue(chosen: success.deployment.id)
-            if let accountant, let ticket {
-                let served = routes.first { $0.deployment.id == success.deployment.id }?.card
-                await accountant.finish(
-                    .init(ticket: ticket, status: 200, usage: success.value.usage, served: served, deployment: success.deployment.id,
-                          attempts: success.attempts.map(\.deployment), plan: plan,
-                          answer: success.value.choices.first?.message.text))
-            }
-            return success
-        } catch {
-            if let accountant, let ticket {
-                await accountant.finish(
-                    .init(ticket: ticket, status: Self.status(of: error), usage: nil, served: nil, deployment: nil, attempts: [],
-                          plan: plan, answer: nil))
-            }
-            throw error
+        let planned = try await prepare(request, principal: principal, requestID: requestID)
+        return try await run(planned, logger: logger) { deployment, card in
+            var upstream = planned.plan.request(for: card)
+            upstream.model = deployment.config.model
+            upstream.stream = false
+            let response = try await deployment.provider.complete(upstream)
+            return planned.plan.needsRestoration(for: card) ? planned.plan.restore(response) : response
+        } settle: { success, finish in
+            await finish(success.value.usage, success.value.choices.first?.message.text, 200)
         }
     }
 
@@ -194,46 +177,77 @@ package final class Gateway: Sendable {
     package func stream(
         _ request: ChatRequest, principal: Principal = Gateway.anonymous, requestID: String = "", logger: Logger
     ) async throws -> CandidateRunner.Success<ChatStream> {
-        let (plan, routes, ticket) = try await prepare(request, principal: principal, requestID: requestID)
-        do {
-            var success = try await runner.run(routes.map(\.deployment), logger: logger) { deployment in
-                let card = routes.first { $0.deployment.id == deployment.id }?.card
-                var upstream = card.map(plan.request(for:)) ?? plan.vendorRequest
-                upstream.model = deployment.config.model
-                upstream.stream = true
-                let restorer = card.map(plan.needsRestoration(for:)) ?? true ? plan.makeStreamRestorer() : nil
-                return try await ChatStream.start(deployment.provider.stream(upstream), restorer: restorer)
+        let planned = try await prepare(request, principal: principal, requestID: requestID)
+        return try await run(planned, logger: logger) { deployment, card in
+            var upstream = planned.plan.request(for: card)
+            upstream.model = deployment.config.model
+            upstream.stream = true
+            let restorer = planned.plan.needsRestoration(for: card) ? planned.plan.makeStreamRestorer() : nil
+            return try await ChatStream.start(deployment.provider.stream(upstream), restorer: restorer)
+        } settle: { success, finish in
+            success.value = success.value.onEnd { usage, text, error in
+                await finish(usage, text, error == nil ? 200 : 502)
             }
-            success.policy = plan.trace.headerValue(chosen: success.deployment.id)
-            if let accountant, let ticket {
-                let served = routes.first { $0.deployment.id == success.deployment.id }?.card
+        }
+    }
+
+    /// A request the policy has planned and the accountant admitted.
+    struct Planned: Sendable {
+        let plan: Plan
+        let routes: [(deployment: Deployment, card: ModelCard)]
+        let ticket: Accountant.Ticket?
+
+        func card(of deployment: Deployment) -> ModelCard? {
+            routes.first { $0.deployment.id == deployment.id }?.card
+        }
+    }
+
+    /// Settles and audits a request that succeeded: usage, answer text, status.
+    typealias Finish = @Sendable (_ usage: Usage?, _ answer: String?, _ status: Int) async -> Void
+
+    /// Runs `operation` over the planned deployments (each with its card), stamps the policy
+    /// header, and does the accounting: `settle` decides when a success is finished (at once, or
+    /// when a stream ends); a failure is finished here.
+    private func run<Value>(
+        _ planned: Planned, logger: Logger,
+        _ operation: (Deployment, ModelCard) async throws -> Value,
+        settle: (inout CandidateRunner.Success<Value>, _ finish: @escaping Finish) async -> Void
+    ) async throws -> CandidateRunner.Success<Value> {
+        do {
+            var success = try await runner.run(planned.routes.map(\.deployment), logger: logger) { deployment in
+                // Every routed deployment has its card (`plan(_:principal:)` pairs them).
+                guard let card = planned.card(of: deployment) else { throw ProviderError.unsupported("no registry card") }
+                return try await operation(deployment, card)
+            }
+            success.policy = planned.plan.trace.headerValue(chosen: success.deployment.id)
+            if let accountant, let ticket = planned.ticket {
+                let served = planned.card(of: success.deployment)
                 let deployment = success.deployment.id
                 let attempts = success.attempts.map(\.deployment)
-                success.value = success.value.onEnd { usage, text, error in
+                let plan = planned.plan
+                await settle(&success) { usage, answer, status in
                     await accountant.finish(
-                        .init(ticket: ticket, status: error == nil ? 200 : 502, usage: usage, served: served, deployment: deployment,
-                              attempts: attempts, plan: plan, answer: text))
+                        .init(ticket: ticket, status: status, usage: usage, served: served, deployment: deployment,
+                              attempts: attempts, plan: plan, answer: answer))
                 }
             }
             return success
         } catch {
-            if let accountant, let ticket {
+            if let accountant, let ticket = planned.ticket {
                 await accountant.finish(
                     .init(ticket: ticket, status: Self.status(of: error), usage: nil, served: nil, deployment: nil, attempts: [],
-                          plan: plan, answer: nil))
+                          plan: planned.plan, answer: nil))
             }
             throw error
         }
     }
 
     /// Plans the request and admits it; a refusal at either step is audited.
-    func prepare(_ request: ChatRequest, principal: Principal, requestID: String) async throws(GatewayError)
-        -> (Plan, [(deployment: Deployment, card: ModelCard)], Accountant.Ticket?)
-    {
+    func prepare(_ request: ChatRequest, principal: Principal, requestID: String) async throws(GatewayError) -> Planned {
         do {
             let (plan, routes) = try plan(request, principal: principal)
             let ticket = try await accountant?.admit(principal, request: request, requestID: requestID, cards: routes.map(\.card))
-            return (plan, routes, ticket)
+            return Planned(plan: plan, routes: routes, ticket: ticket)
         } catch {
             await accountant?.refused(principal, request: request, requestID: requestID, status: Self.status(of: error), reason: error.message)
             throw error
@@ -266,34 +280,19 @@ extension Gateway {
         case .tokens: texts = []
         }
         let chat = ChatRequest(model: request.model, messages: texts.map { ChatMessage(role: .user, text: $0) })
-        let (plan, routes, ticket) = try await prepare(chat, principal: principal, requestID: requestID)
-        do {
-            let success = try await runner.run(routes.map(\.deployment), logger: logger) { deployment in
-                guard let provider = deployment.provider as? any EmbeddingProvider else {
-                    throw ProviderError.unsupported("\(deployment.provider.name) does not embed")
-                }
-                var upstream = request
-                upstream.model = deployment.config.model
-                if case .texts = request.input, let card = routes.first(where: { $0.deployment.id == deployment.id })?.card {
-                    upstream.input = .texts(plan.request(for: card).messages.map(\.text))
-                }
-                return try await provider.embed(upstream)
+        let planned = try await prepare(chat, principal: principal, requestID: requestID)
+        return try await run(planned, logger: logger) { deployment, card in
+            guard let provider = deployment.provider as? any EmbeddingProvider else {
+                throw ProviderError.unsupported("\(deployment.provider.name) does not embed")
             }
-            if let accountant, let ticket {
-                let served = routes.first { $0.deployment.id == success.deployment.id }?.card
-                await accountant.finish(
-                    .init(ticket: ticket, status: 200, usage: Usage(promptTokens: success.value.promptTokens, completionTokens: 0),
-                          served: served, deployment: success.deployment.id, attempts: success.attempts.map(\.deployment), plan: plan,
-                          answer: nil))
+            var upstream = request
+            upstream.model = deployment.config.model
+            if case .texts = request.input {
+                upstream.input = .texts(planned.plan.request(for: card).messages.map(\.text))
             }
-            return success
-        } catch {
-            if let accountant, let ticket {
-                await accountant.finish(
-                    .init(ticket: ticket, status: Self.status(of: error), usage: nil, served: nil, deployment: nil, attempts: [],
-                          plan: plan, answer: nil))
-            }
-            throw error
+            return try await provider.embed(upstream)
+        } settle: { success, finish in
+            await finish(Usage(promptTokens: success.value.promptTokens, completionTokens: 0), nil, 200)
         }
     }
 }

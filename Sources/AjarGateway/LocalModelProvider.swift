@@ -137,6 +137,15 @@ package final class LocalModelProvider: ChatProvider {
         return stream
     }
 
+    /// Refuses a pinned model whose file no longer has its pinned content (logged with details).
+    private func checkPin(_ model: String) throws {
+        guard let reason = pins[model]?.check() else { return }
+        Self.logger.error("local model refused", metadata: ["model": "\(model)", "reason": "\(reason)"])
+        throw GatewayError.unavailable(
+            "The local model \(Self.modelName(model)) is refused: its file no longer matches the SHA-256 pinned in "
+                + "the configuration. An administrator must re-register it.", retryAfter: nil)
+    }
+
     // MARK: - Mapping
 
     private func prepare(_ request: ChatRequest) throws -> (LocalChatModel, GenerationRequest) {
@@ -145,12 +154,7 @@ package final class LocalModelProvider: ChatProvider {
             let reason = failures[request.model] ?? "not loaded"
             throw ProviderError.http(status: 503, message: "the local model \(request.model) is unavailable: \(reason)", retryAfter: nil)
         }
-        if let reason = pins[request.model]?.check() {
-            Self.logger.error("local model refused", metadata: ["model": "\(request.model)", "reason": "\(reason)"])
-            throw GatewayError.unavailable(
-                "The local model \(Self.modelName(request.model)) is refused: its file no longer matches the SHA-256 pinned in "
-                    + "the configuration. An administrator must re-register it.", retryAfter: nil)
-        }
+        try checkPin(request.model)
         if !request.tools.isEmpty { throw ProviderError.unsupported("the local engine does not support tools") }
         if (request.n ?? 1) > 1 { throw ProviderError.unsupported("the local engine generates one choice (n=1)") }
         if let format = request.responseFormat, format != .text {
@@ -264,12 +268,7 @@ extension LocalModelProvider: EmbeddingProvider {
             let reason = failures[request.model] ?? "not loaded"
             throw ProviderError.http(status: 503, message: "the local model \(request.model) is unavailable: \(reason)", retryAfter: nil)
         }
-        if let reason = pins[request.model]?.check() {
-            Self.logger.error("local model refused", metadata: ["model": "\(request.model)", "reason": "\(reason)"])
-            throw GatewayError.unavailable(
-                "The local model \(Self.modelName(request.model)) is refused: its file no longer matches the SHA-256 pinned in "
-                    + "the configuration. An administrator must re-register it.", retryAfter: nil)
-        }
+        try checkPin(request.model)
         if let dimensions = request.dimensions, dimensions != embedder.dimensions {
             throw GatewayError.invalidRequest(
                 "This model's vectors have \(embedder.dimensions) dimensions and cannot be shortened; 'dimensions' must be "

@@ -235,11 +235,15 @@ package final class Accountant: Sendable {
     /// Audits an admin action (`key.created`, `key.revoked`, …); details never hold a secret.
     package func audit(action: String, requestID: String, details: JSON) async {
         do {
-            try await store.appendAudit(
-                AuditRecord(kind: .admin, time: Date(), requestID: requestID, app: "admin", status: 200, latencyMs: 0, action: action, content: details))
+            try await store.appendAudit(Self.adminRecord(action: action, requestID: requestID, details: details))
         } catch {
             logger.error("audit append failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
         }
+    }
+
+    /// The audit record of an admin action, from the HTTP admin API or the CLI.
+    package static func adminRecord(action: String, requestID: String, details: JSON) -> AuditRecord {
+        AuditRecord(kind: .admin, time: Date(), requestID: requestID, app: "admin", status: 200, latencyMs: 0, action: action, content: details)
     }
 
     /// A cheap prompt size estimate: 4 bytes of text per token, plus a few per message.

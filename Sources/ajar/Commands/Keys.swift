@@ -35,9 +35,7 @@ struct Keys: AsyncParsableCommand {
                 rateLimits: RateLimits(requestsPerMinute: rpm, tokensPerMinute: tpm), budget: parsedBudget)
             let created = try await StoreAccess.with(config) { store, _ in
                 let created = try await store.createKey(key)
-                try await store.appendAudit(
-                    AuditRecord(kind: .admin, time: Date(), requestID: "cli", app: "admin", status: 200, latencyMs: 0,
-                                action: "key.created", content: ["id": .string(created.record.id), "app": .string(key.app)]))
+                try await store.appendAudit(Accountant.adminRecord(action: "key.created", requestID: "cli", details: ["id": .string(created.record.id), "app": .string(key.app)]))
                 return created
             }
             print("key \(created.record.id) for app \(app)\(team.map { ", team \($0)" } ?? "")")
@@ -72,9 +70,7 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             let created = try await StoreAccess.with(config) { store, _ in
                 let created = try await store.rotateKey(id: id)
-                try await store.appendAudit(
-                    AuditRecord(kind: .admin, time: Date(), requestID: "cli", app: "admin", status: 200, latencyMs: 0,
-                                action: "key.rotated", content: ["id": .string(id)]))
+                try await store.appendAudit(Accountant.adminRecord(action: "key.rotated", requestID: "cli", details: ["id": .string(id)]))
                 return created
             }
             print("secret (shown once, store it now): \(created.secret.value)")
@@ -89,9 +85,7 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             try await StoreAccess.with(config) { store, _ in
                 _ = try await store.revokeKey(id: id)
-                try await store.appendAudit(
-                    AuditRecord(kind: .admin, time: Date(), requestID: "cli", app: "admin", status: 200, latencyMs: 0,
-                                action: "key.revoked", content: ["id": .string(id)]))
+                try await store.appendAudit(Accountant.adminRecord(action: "key.revoked", requestID: "cli", details: ["id": .string(id)]))
             }
             print("revoked \(id)")
         }

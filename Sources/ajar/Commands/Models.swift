@@ -94,10 +94,7 @@ struct Models: AsyncParsableCommand {
                     ])
                 }
             }
-            let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-            for row in rows {
-                print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
-            }
+            printTable(rows)
         }
 
         static func price(_ value: Double) -> String { String(format: "%.3f", value) }
