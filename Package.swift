@@ -191,7 +191,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AjarGatewayTests",
-            dependencies: ["AjarGateway", "AjarProviders", "AjarPolicy", "AjarTesting", "AjarCore"],
+            dependencies: ["AjarGateway", "AjarProviders", "AjarPolicy", "AjarTesting", "AjarCore", "AjarStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

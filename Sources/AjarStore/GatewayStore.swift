@@ -97,6 +97,13 @@ package protocol GatewayStore: Sendable {
     @discardableResult
     func appendAudit(_ record: AuditRecord) async throws -> AuditEntry
 
+    /// Writes the records of several finished requests in one transaction, in order — for each:
+    /// settle (as ``settle(_:actualCostMicros:)``, a settled reservation is ignored), charge tokens,
+    /// record usage, append the audit record — all or nothing. When this returns, all are committed.
+    /// - Returns: the audit entries, in the order given.
+    @discardableResult
+    func commit(_ records: [RequestRecord]) async throws -> [AuditEntry]
+
     /// Walks the whole chain and reports the first record that was altered, removed or reordered.
     func verifyAudit() async throws -> AuditVerification
 

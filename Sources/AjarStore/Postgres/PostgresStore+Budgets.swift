@@ -106,7 +106,7 @@ extension PostgresStore {
 
     /// Deletes the reservation row and moves its amount out of `reserved`, adding `chargeMicros`
     /// to `spent`. - Returns: `false` if it was already finished.
-    private func finish(_ connection: PostgresConnection, reservationID: String, chargeMicros: Int64) async throws
+    func finish(_ connection: PostgresConnection, reservationID: String, chargeMicros: Int64) async throws
         -> Bool
     {
         guard
@@ -196,14 +196,19 @@ extension PostgresStore {
 
     package func chargeTokens(keyID: String, tokens: Int, at: Date) async throws {
         guard tokens > 0 else { return }
+        try await withConnection { connection in
+            try await self.chargeTokens(connection, keyID: keyID, tokens: tokens, at: at)
+        }
+    }
+
+    func chargeTokens(_ connection: PostgresConnection, keyID: String, tokens: Int, at: Date) async throws {
+        guard tokens > 0 else { return }
         let window = RateWindow(nowMs: at.millisecondsSince1970)
         let count = Int64(tokens)
-        try await run {
-            try await client.query(
-                """
-                INSERT INTO rate_windows (key_id, window_ms, requests, tokens) VALUES (\(keyID), \(window.startMs), 0, \(count))
-                ON CONFLICT (key_id, window_ms) DO UPDATE SET tokens = rate_windows.tokens + EXCLUDED.tokens
-                """, logger: logger)
-        }
+        try await connection.query(
+            """
+            INSERT INTO rate_windows (key_id, window_ms, requests, tokens) VALUES (\(keyID), \(window.startMs), 0, \(count))
+            ON CONFLICT (key_id, window_ms) DO UPDATE SET tokens = rate_windows.tokens + EXCLUDED.tokens
+            """, logger: logger)
     }
 }

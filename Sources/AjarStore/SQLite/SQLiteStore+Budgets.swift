@@ -113,12 +113,11 @@ extension SQLiteStore {
 
     /// Deletes the reservation row and moves its amount out of `reserved`, adding `chargeMicros`
     /// to `spent`. - Returns: `false` if it was already finished.
-    private static func finish(_ db: Database, reservationID: String, chargeMicros: Int64) throws -> Bool {
+    static func finish(_ db: Database, reservationID: String, chargeMicros: Int64) throws -> Bool {
         guard
             let row = try Row.fetchOne(
-                db,
-                sql:
-                    "DELETE FROM reservations WHERE id = ? RETURNING amount, key_scope, key_period, team_scope, team_period",
+                db.cachedStatement(
+                    sql: "DELETE FROM reservations WHERE id = ? RETURNING amount, key_scope, key_period, team_scope, team_period"),
                 arguments: [reservationID])
         else { return false }
         let amount: Int64 = try row.decode(forColumn: "amount")
@@ -126,12 +125,12 @@ extension SQLiteStore {
             guard let scope: String = try row.decode(forColumn: "\(prefix)_scope"),
                 let period: String = try row.decode(forColumn: "\(prefix)_period")
             else { continue }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE budget_counters SET reserved = MAX(reserved - ?, 0), spent = spent + ?
                     WHERE scope = ? AND period = ?
-                    """,
-                arguments: [amount, chargeMicros, scope, period])
+                    """
+            ).execute(arguments: [amount, chargeMicros, scope, period])
         }
         return true
     }
@@ -211,16 +210,18 @@ extension SQLiteStore {
 
     package func chargeTokens(keyID: String, tokens: Int, at: Date) async throws {
         guard tokens > 0 else { return }
-        let window = RateWindow(nowMs: at.millisecondsSince1970)
         try await run {
-            try await pool.write { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO rate_windows (key_id, window_ms, requests, tokens) VALUES (?, ?, 0, ?)
-                        ON CONFLICT (key_id, window_ms) DO UPDATE SET tokens = rate_windows.tokens + excluded.tokens
-                        """,
-                    arguments: [keyID, window.startMs, tokens])
-            }
+            try await pool.write { db in try SQLiteStore.chargeTokens(db, keyID: keyID, tokens: tokens, at: at) }
         }
+    }
+
+    static func chargeTokens(_ db: Database, keyID: String, tokens: Int, at: Date) throws {
+        guard tokens > 0 else { return }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO rate_windows (key_id, window_ms, requests, tokens) VALUES (?, ?, 0, ?)
+                ON CONFLICT (key_id, window_ms) DO UPDATE SET tokens = rate_windows.tokens + excluded.tokens
+                """
+        ).execute(arguments: [keyID, RateWindow(nowMs: at.millisecondsSince1970).startMs, tokens])
     }
 }
