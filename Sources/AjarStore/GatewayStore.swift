@@ -69,6 +69,15 @@ package protocol GatewayStore: Sendable {
     /// The counter for a scope (`BudgetScope.key(id)` / `BudgetScope.team(name)`) in the period containing `at`.
     func budgetStatus(scope: String, at: Date) async throws -> BudgetStatus?
 
+    /// Admits several requests, in order — for each, the rate check of
+    /// ``admit(keyID:tokens:limits:at:)`` and, if counted, the reservation of
+    /// ``reserve(keyID:team:estimateMicros:at:)`` — with the outcome they would have one after
+    /// another. SQLite does the whole group in one transaction (all or nothing); PostgreSQL one
+    /// admission per transaction, so that no transaction holds several keys' counters.
+    /// - Throws: ``StoreError/invalidArgument(_:)`` (negative estimate or tokens, before anything
+    ///   is written) or ``StoreError/keyNotFound(_:)``.
+    func admit(_ admissions: [Admission]) async throws -> [AdmissionOutcome]
+
     // MARK: Rate limits
 
     /// Counts one request of `tokens` (estimated) tokens against the key's per-minute limits, in a

@@ -68,3 +68,37 @@ struct CommitStoreTests {
         }
     }
 }
+
+@Suite("Grouped admissions, on both backends")
+struct AdmissionStoreTests {
+    @Test("a group of admissions decides as one after another would: reserved, then over budget, then rate-limited", arguments: StoreBackend.allCases)
+    func group(backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            let key = try await store.createKey(
+                NewKey(app: "a", tier: "minimal", rateLimits: RateLimits(requestsPerMinute: 50), budget: Budget(amountMicros: 3_000, period: .day)))
+            let admissions = (0..<60).map { _ in
+                Admission(
+                    keyID: key.record.id, team: nil, estimateMicros: 100, tokens: 10, limits: RateLimits(requestsPerMinute: 50),
+                    at: CommitStoreTests.time)
+            }
+            let outcomes = try await store.admit(admissions)
+            #expect(outcomes.count == 60)
+            let reserved = outcomes.filter { if case .counted(.reserved) = $0 { true } else { false } }.count
+            let overBudget = outcomes.filter { if case .counted(.budgetExceeded) = $0 { true } else { false } }.count
+            let limited = outcomes.filter { if case .limited(_, .requests) = $0 { true } else { false } }.count
+            #expect(reserved == 30)
+            #expect(overBudget == 20)
+            #expect(limited == 10)
+            // In order: the first 30 reserved, the last 10 limited.
+            #expect(outcomes.prefix(30).allSatisfy { if case .counted(.reserved) = $0 { true } else { false } })
+            #expect(outcomes.suffix(10).allSatisfy { if case .limited = $0 { true } else { false } })
+            let status = try #require(try await store.budgetStatus(scope: BudgetScope.key(key.record.id), at: CommitStoreTests.time))
+            #expect(status.reservedMicros == 3_000)
+            await #expect(throws: StoreError.self) {
+                try await store.admit([
+                    Admission(keyID: key.record.id, team: nil, estimateMicros: -1, tokens: 1, limits: RateLimits(), at: CommitStoreTests.time)
+                ])
+            }
+        }
+    }
+}

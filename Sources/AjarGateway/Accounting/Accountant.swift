@@ -34,14 +34,18 @@ package final class Accountant: Sendable {
         var byID: [String: KeyRecord] = [:]
     }
     package static let keyCacheLifetime: Duration = .seconds(1)
-    private let committer: GroupCommitter
+    /// Finished requests' records, committed in groups.
+    private let committer: GroupBatcher<RequestRecord, AuditEntry>
+    /// Admissions (rate check and reservation), done in groups.
+    private let admitter: GroupBatcher<Admission, AdmissionOutcome>
 
     package init(store: any GatewayStore, adminKey: Secret?, localComputePrice: Double = 0, logger: Logger = Logger(label: "ajar.accounting")) {
         self.store = store
         self.adminKeyDigest = adminKey.map { Array(SHA256.hash(data: Data($0.value.utf8))) }
         self.localComputePrice = localComputePrice
         self.logger = logger
-        self.committer = GroupCommitter(store: store)
+        self.committer = GroupBatcher(perform: store.commit)
+        self.admitter = GroupBatcher(perform: store.admit)
     }
 
     // MARK: - Who
@@ -133,30 +137,29 @@ package final class Accountant: Sendable {
         }
         let limits = record?.rateLimits ?? RateLimits()
         let promptEstimate = Self.promptTokens(request)
-        if !limits.isUnlimited {
-            let decision: RateLimitDecision
-            do {
-                decision = try await store.admit(keyID: keyID, tokens: promptEstimate, limits: limits, at: now)
-            } catch {
-                throw .unavailable("The key store is unavailable.", retryAfter: 1)
-            }
-            if case .limited(let retryAfter, let kind) = decision {
-                throw .rateLimited(
-                    "Rate limit reached for this key: \(kind == .requests ? "requests" : "tokens") per minute. Retry after \(retryAfter) s.",
-                    retryAfter: Double(retryAfter))
-            }
-        }
         // Worst case over the deployments that may serve it: prompt × input + max output × output.
         let maxOutput = request.maxTokens ?? cards.compactMap(\.contextWindow).min().map { min($0, 4096) } ?? 4096
         let estimate = cards.compactMap(\.pricing).map { price in
             (Double(promptEstimate) * price.input + Double(maxOutput) * price.output) / 1_000_000
         }.max() ?? 0
-        let outcome: ReserveOutcome
+        let admission: AdmissionOutcome
         do {
-            outcome = try await store.reserve(
-                keyID: keyID, team: principal.team.isEmpty ? nil : principal.team, estimateMicros: Self.micros(estimate), at: now)
+            admission = try await admitter.submit(
+                Admission(
+                    keyID: keyID, team: principal.team.isEmpty ? nil : principal.team, estimateMicros: Self.micros(estimate),
+                    tokens: promptEstimate, limits: limits, at: now))
         } catch {
+            logger.error("admission failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
             throw .unavailable("The budget store is unavailable.", retryAfter: 1)
+        }
+        let outcome: ReserveOutcome
+        switch admission {
+        case .limited(let retryAfter, let kind):
+            throw .rateLimited(
+                "Rate limit reached for this key: \(kind == .requests ? "requests" : "tokens") per minute. Retry after \(retryAfter) s.",
+                retryAfter: Double(retryAfter))
+        case .counted(let reserved):
+            outcome = reserved
         }
         switch outcome {
         case .reserved(let reservation):
@@ -255,7 +258,7 @@ package final class Accountant: Sendable {
 
     private func write(_ record: RequestRecord, requestID: String) async {
         do {
-            try await committer.write(record)
+            _ = try await committer.submit(record)
         } catch {
             logger.error("accounting failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
         }

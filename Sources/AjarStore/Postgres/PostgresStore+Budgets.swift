@@ -156,6 +156,25 @@ extension PostgresStore {
         }
     }
 
+    /// One after another, each in its own transaction: a transaction holding several keys'
+    /// counters could deadlock with another instance's taking them in another order.
+    package func admit(_ admissions: [Admission]) async throws -> [AdmissionOutcome] {
+        for admission in admissions where admission.estimateMicros < 0 || admission.tokens < 0 {
+            throw StoreError.invalidArgument("estimates and tokens must not be negative")
+        }
+        var outcomes: [AdmissionOutcome] = []
+        for admission in admissions {
+            let decision = try await admit(keyID: admission.keyID, tokens: admission.tokens, limits: admission.limits, at: admission.at)
+            if case .limited(let retryAfter, let limit) = decision {
+                outcomes.append(.limited(retryAfter: retryAfter, limit: limit))
+                continue
+            }
+            outcomes.append(
+                .counted(try await reserve(keyID: admission.keyID, team: admission.team, estimateMicros: admission.estimateMicros, at: admission.at)))
+        }
+        return outcomes
+    }
+
     // MARK: - Rate limits
 
     package func admit(keyID: String, tokens: Int, limits: RateLimits, at: Date) async throws -> RateLimitDecision {

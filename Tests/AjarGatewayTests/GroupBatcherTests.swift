@@ -7,7 +7,7 @@ import Testing
 @testable import AjarGateway
 
 @Suite("Group commit")
-struct GroupCommitterTests {
+struct GroupBatcherTests {
     static func record(_ id: String, cost: Int64? = nil, reservation: Reservation? = nil) -> RequestRecord {
         var record = RequestRecord(audit: AuditRecord(kind: .request, time: Date(), requestID: id, app: "a", status: 200, latencyMs: 1))
         if let reservation, let cost { record.settlement = (reservation, cost) }
@@ -17,9 +17,9 @@ struct GroupCommitterTests {
     @Test("200 concurrent writers: every record committed once, in one linear chain")
     func concurrent() async throws {
         try await TemporaryStore.with(logger: Logger(label: "test")) { store in
-            let committer = GroupCommitter(store: store)
+            let committer = GroupBatcher<RequestRecord, AuditEntry>(perform: store.commit)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for n in 0..<200 { group.addTask { try await committer.write(Self.record("r\(n)")) } }
+                for n in 0..<200 { group.addTask { _ = try await committer.submit(Self.record("r\(n)")) } }
                 try await group.waitForAll()
             }
             let verification = try await store.verifyAudit()
@@ -38,12 +38,12 @@ struct GroupCommitterTests {
             let key = try await store.createKey(NewKey(app: "a", tier: "minimal", budget: Budget(amountMicros: 1_000_000, period: .day)))
             guard case .reserved(let reservation) = try await store.reserve(keyID: key.record.id, team: nil, estimateMicros: 10, at: Date())
             else { Issue.record("not reserved"); return }
-            let committer = GroupCommitter(store: store)
+            let committer = GroupBatcher<RequestRecord, AuditEntry>(perform: store.commit)
             let results = await withTaskGroup(of: (Int, Bool).self) { group in
                 for n in 0..<50 {
                     group.addTask {
                         do {
-                            try await committer.write(n == 25 ? Self.record("bad", cost: -1, reservation: reservation) : Self.record("r\(n)"))
+                            _ = try await committer.submit(n == 25 ? Self.record("bad", cost: -1, reservation: reservation) : Self.record("r\(n)"))
                             return (n, true)
                         } catch {
                             return (n, false)
