@@ -12,7 +12,7 @@ extension SQLiteStore {
         guard !records.isEmpty else { return [] }
         // Encoded outside the writer lock: only the chain link needs it.
         let canonicals = records.map { AuditChain.canonicalJSON($0.audit).bytes }
-        return try await run {
+        let entries = try await run {
             try await pool.write { db -> [AuditEntry] in
                 // The write transaction is IMMEDIATE: it holds SQLite's writer lock from the
                 // first statement, so reading the head and appending cannot interleave.
@@ -28,12 +28,19 @@ extension SQLiteStore {
                         """)
                 var entries: [AuditEntry] = []
                 entries.reserveCapacity(records.count)
+                var settledHere = Set<String>()
                 for (record, canonical) in zip(records, canonicals) {
                     if let (reservation, cost) = record.settlement {
                         guard cost >= 0 else { throw StoreError.invalidArgument("cost must not be negative") }
-                        _ = try SQLiteStore.finish(db, reservationID: reservation.id, chargeMicros: cost)
+                        if let ledger, ledger.holds(reservation) {
+                            if settledHere.insert(reservation.id).inserted {
+                                try SQLiteStore.addSpent(db, reservation, costMicros: cost)
+                            }
+                        } else {
+                            _ = try SQLiteStore.finish(db, reservationID: reservation.id, chargeMicros: cost)
+                        }
                     }
-                    if let charge = record.tokenCharge {
+                    if let charge = record.tokenCharge, ledger == nil {
                         try SQLiteStore.chargeTokens(db, keyID: charge.keyID, tokens: charge.tokens, at: charge.at)
                     }
                     if let usage = record.usage { try SQLiteStore.insertUsage(db, usage) }
@@ -52,6 +59,14 @@ extension SQLiteStore {
                 return entries
             }
         }
+        // Committed: now the ledger swaps reservations for costs and counts the tokens learnt.
+        if let ledger {
+            for record in records {
+                if let (reservation, cost) = record.settlement { ledger.settle(reservation, costMicros: cost) }
+                if let charge = record.tokenCharge { ledger.charge(keyID: charge.keyID, tokens: charge.tokens, at: charge.at) }
+            }
+        }
+        return entries
     }
 
     package func verifyAudit() async throws -> AuditVerification {

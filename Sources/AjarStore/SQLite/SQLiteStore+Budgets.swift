@@ -4,6 +4,12 @@ import GRDB
 extension SQLiteStore {
     package func reserve(keyID: String, team: String?, estimateMicros: Int64, at: Date) async throws -> ReserveOutcome {
         guard estimateMicros >= 0 else { throw StoreError.invalidArgument("estimate must not be negative") }
+        if let ledger {
+            let outcomes = try await admitServing(
+                [Admission(keyID: keyID, team: team, estimateMicros: estimateMicros, tokens: 0, limits: RateLimits(), at: at)], ledger: ledger)
+            guard case .counted(let outcome)? = outcomes.first else { throw StoreError.database("an unlimited admission was rate-limited") }
+            return outcome
+        }
         return try await run {
             try await pool.write { db in
                 try SQLiteStore.reserve(db, keyID: keyID, team: team, estimateMicros: estimateMicros, at: at)
@@ -16,6 +22,7 @@ extension SQLiteStore {
         for admission in admissions where admission.estimateMicros < 0 || admission.tokens < 0 {
             throw StoreError.invalidArgument("estimates and tokens must not be negative")
         }
+        if let ledger { return try await admitServing(admissions, ledger: ledger) }
         return try await run {
             try await pool.write { db in
                 try admissions.map { admission -> AdmissionOutcome in
@@ -115,6 +122,10 @@ extension SQLiteStore {
 
     package func settle(_ reservation: Reservation, actualCostMicros: Int64) async throws -> Bool {
         guard actualCostMicros >= 0 else { throw StoreError.invalidArgument("cost must not be negative") }
+        if let ledger, ledger.holds(reservation) {
+            try await run { try await pool.write { db in try SQLiteStore.addSpent(db, reservation, costMicros: actualCostMicros) } }
+            return ledger.settle(reservation, costMicros: actualCostMicros)
+        }
         return try await run {
             try await pool.write { db in
                 try SQLiteStore.finish(db, reservationID: reservation.id, chargeMicros: actualCostMicros)
@@ -188,7 +199,8 @@ extension SQLiteStore {
                 return BudgetStatus(
                     scope: scope, period: period, limitMicros: budget.amountMicros,
                     spentMicros: try counter?.decode(forColumn: "spent") ?? 0,
-                    reservedMicros: try counter?.decode(forColumn: "reserved") ?? 0)
+                    reservedMicros: try (counter?.decode(forColumn: "reserved") ?? 0)
+                        + (ledger?.reserved(BudgetScope(scope: scope, period: period)) ?? 0))
             }
         }
     }
@@ -198,6 +210,7 @@ extension SQLiteStore {
     package func admit(keyID: String, tokens: Int, limits: RateLimits, at: Date) async throws -> RateLimitDecision {
         guard !limits.isUnlimited else { return .allowed }
         guard tokens >= 0 else { throw StoreError.invalidArgument("tokens must not be negative") }
+        if let ledger { return ledger.rate(keyID: keyID, tokens: tokens, limits: limits, at: at) }
         return try await run {
             try await pool.write { db in try SQLiteStore.admit(db, keyID: keyID, tokens: tokens, limits: limits, at: at) }
         }
@@ -235,6 +248,7 @@ extension SQLiteStore {
 
     package func chargeTokens(keyID: String, tokens: Int, at: Date) async throws {
         guard tokens > 0 else { return }
+        if let ledger { return ledger.charge(keyID: keyID, tokens: tokens, at: at) }
         try await run {
             try await pool.write { db in try SQLiteStore.chargeTokens(db, keyID: keyID, tokens: tokens, at: at) }
         }
