@@ -30,6 +30,7 @@ let package = Package(
         .executable(name: "ajar-bench-engine", targets: ["ajar-bench-engine"]),
         .executable(name: "ajar-bench-policy", targets: ["ajar-bench-policy"]),
         .executable(name: "ajar-bench-embeddings", targets: ["ajar-bench-embeddings"]),
+        .executable(name: "ajar-bench-accounting", targets: ["ajar-bench-accounting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -146,6 +147,12 @@ let package = Package(
         .executableTarget(
             name: "ajar-bench-policy",
             dependencies: ["AjarPolicy", "AjarCore"],
+            swiftSettings: swiftSettings
+        ),
+        // Release-mode benchmark of the accounting path alone (CPU µs per request per step).
+        .executableTarget(
+            name: "ajar-bench-accounting",
+            dependencies: ["AjarGateway", "AjarStore", "AjarPolicy", "AjarCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Release-mode benchmark of the BERT embedder (sentences/s) beside sentence-transformers.

@@ -1,15 +1,16 @@
+import AjarPolicy
 import Synchronization
 
-/// Where the gateway leaves a request's decision trace (the `x-ajar-policy` value) as soon as the
-/// policy has decided, so that refusals, rate limits and upstream failures carry it too, not only
-/// successful answers. One per request; the server reads it when it writes the response.
+/// Where the gateway leaves a request's decision trace as soon as the policy has decided, so that
+/// refusals, rate limits and upstream failures carry `x-ajar-policy` too, not only successful
+/// answers. One per request; the header is only rendered when the server asks for it.
 package final class DecisionNote: Sendable {
-    private let storage = Mutex<String?>(nil)
+    private let storage = Mutex<DecisionTrace?>(nil)
 
     package init() {}
 
-    /// The latest trace recorded, or `nil` if the request never reached the policy.
-    package var header: String? { storage.withLock { $0 } }
+    /// The `x-ajar-policy` value of the latest trace, or `nil` if the request never reached the policy.
+    package var header: String? { storage.withLock { $0 }?.headerValue() }
 
-    func record(_ header: String) { storage.withLock { $0 = header } }
+    func record(_ trace: DecisionTrace) { storage.withLock { $0 = trace } }
 }

@@ -135,10 +135,10 @@ package final class Gateway: Sendable {
     {
         switch try explain(request, principal: principal) {
         case .planned(let plan, let routes):
-            note?.record(plan.trace.headerValue())
+            note?.record(plan.trace)
             return (plan, routes)
         case .refused(let refusal):
-            note?.record(refusal.trace.headerValue())
+            note?.record(refusal.trace)
             throw refusal.gatewayError
         }
     }
@@ -246,10 +246,11 @@ package final class Gateway: Sendable {
                 let deployment = success.deployment.id
                 let attempts = success.attempts.map(\.deployment)
                 let plan = planned.plan
+                let decision = success.policy
                 await settle(&success) { usage, answer, status in
                     await accountant.finish(
                         .init(ticket: ticket, status: status, usage: usage, served: served, deployment: deployment,
-                              attempts: attempts, plan: plan, answer: answer))
+                              attempts: attempts, plan: plan, decision: decision, answer: answer))
                 }
             }
             return success
@@ -257,7 +258,7 @@ package final class Gateway: Sendable {
             if let accountant, let ticket = planned.ticket {
                 await accountant.finish(
                     .init(ticket: ticket, status: Self.status(of: error), usage: nil, served: nil, deployment: nil, attempts: [],
-                          plan: planned.plan, answer: nil))
+                          plan: planned.plan, decision: nil, answer: nil))
             }
             throw error
         }

@@ -18,6 +18,18 @@ struct AuditChainTests {
         )
     }
 
+    @Test("a record with every field set encodes with its keys already in canonical order")
+    func everyFieldSorted() {
+        let record = AuditRecord(
+            kind: .admin, time: Date(timeIntervalSince1970: 2), requestID: "r", keyID: "k", app: "a", team: "t", tier: "high",
+            modelRequested: "m", modelServed: "s", deploymentsTried: ["d"], decision: "x", dataClasses: ["email"],
+            tokensIn: 1, tokensOut: 2, tokensCached: 3, costMicros: 4, status: 200, latencyMs: 5, action: "key.created",
+            content: .object(["b": .int(1), "a": .int(2)]))
+        let json = AuditChain.canonicalJSON(record)
+        #expect(json.text == AuditChain.canonicalized(json).text)
+        #expect(json.objectValue?.keys.count == 20)
+    }
+
     @Test("re-encoding stored text gives the same bytes, however it was spaced")
     func storedTextRoundTrip() {
         let bytes = AuditChain.canonicalJSON(AuditStoreTests.record(4)).bytes

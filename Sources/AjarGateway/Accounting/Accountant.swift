@@ -36,8 +36,6 @@ package final class Accountant: Sendable {
     package static let keyCacheLifetime: Duration = .seconds(1)
     /// Finished requests' records, committed in groups.
     private let committer: GroupBatcher<RequestRecord, AuditEntry>
-    /// Admissions (rate check and reservation), done in groups.
-    private let admitter: GroupBatcher<Admission, AdmissionOutcome>
 
     package init(store: any GatewayStore, adminKey: Secret?, localComputePrice: Double = 0, logger: Logger = Logger(label: "ajar.accounting")) {
         self.store = store
@@ -45,7 +43,6 @@ package final class Accountant: Sendable {
         self.localComputePrice = localComputePrice
         self.logger = logger
         self.committer = GroupBatcher(perform: store.commit)
-        self.admitter = GroupBatcher(perform: store.admit)
     }
 
     // MARK: - Who
@@ -144,10 +141,15 @@ package final class Accountant: Sendable {
         }.max() ?? 0
         let admission: AdmissionOutcome
         do {
-            admission = try await admitter.submit(
+            // Not grouped: the serving SQLite store decides in memory, and PostgreSQL admits one
+            // per transaction anyway (see GatewayStore.admit(_:)).
+            let outcomes = try await store.admit([
                 Admission(
                     keyID: keyID, team: principal.team.isEmpty ? nil : principal.team, estimateMicros: Self.micros(estimate),
-                    tokens: promptEstimate, limits: limits, at: now))
+                    tokens: promptEstimate, limits: limits, at: now)
+            ])
+            guard let first = outcomes.first else { throw StoreError.database("no admission outcome") }
+            admission = first
         } catch {
             logger.error("admission failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
             throw .unavailable("The budget store is unavailable.", retryAfter: 1)
@@ -183,8 +185,25 @@ package final class Accountant: Sendable {
         package var deployment: String?
         package var attempts: [String]
         package var plan: Plan?
+        /// The `x-ajar-policy` value sent with the answer, when already rendered.
+        package var decision: String?
         /// The answer's text, for tiers that audit content (pseudonymised where the plan says so).
         package var answer: String?
+
+        package init(
+            ticket: Ticket, status: Int, usage: Usage?, served: ModelCard?, deployment: String?, attempts: [String], plan: Plan?,
+            decision: String?, answer: String?
+        ) {
+            self.ticket = ticket
+            self.status = status
+            self.usage = usage
+            self.served = served
+            self.deployment = deployment
+            self.attempts = attempts
+            self.plan = plan
+            self.decision = decision
+            self.answer = answer
+        }
     }
 
     /// Settles the reservation with the true cost, records usage and appends the audit record, in
@@ -217,7 +236,7 @@ package final class Accountant: Sendable {
             app: principal.app, team: principal.team.isEmpty ? nil : principal.team,
             tier: outcome.plan?.tier ?? principal.tier, modelRequested: ticket.request.model,
             modelServed: outcome.deployment, deploymentsTried: outcome.attempts,
-            decision: outcome.plan.map { $0.trace.headerValue(chosen: outcome.deployment) },
+            decision: outcome.decision ?? outcome.plan.map { $0.trace.headerValue(chosen: outcome.deployment) },
             dataClasses: (outcome.plan?.dataClasses ?? []).map(\.rawValue),
             tokensIn: outcome.usage?.promptTokens, tokensOut: outcome.usage?.completionTokens,
             tokensCached: outcome.usage?.cachedPromptTokens, costMicros: micros, status: outcome.status,
@@ -262,6 +281,12 @@ package final class Accountant: Sendable {
         } catch {
             logger.error("accounting failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
         }
+    }
+
+    /// Group commits done and the records they held, since start.
+    package var commitStatistics: (groups: Int, records: Int) {
+        let statistics = committer.statistics
+        return (statistics.groups, statistics.items)
     }
 
     // MARK: - Key management

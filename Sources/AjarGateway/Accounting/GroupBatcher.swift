@@ -21,6 +21,11 @@ final class GroupBatcher<Item: Sendable, Output: Sendable>: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Groups done and items in them, since start (for metrics and benchmarks).
+    private let counts = Mutex((groups: 0, items: 0))
+
+    /// Groups done and the items they held.
+    var statistics: (groups: Int, items: Int) { counts.withLock { $0 } }
     private let perform: @Sendable ([Item]) async throws -> [Output]
     /// The most items in one group.
     private let maxGroup: Int
@@ -56,6 +61,7 @@ final class GroupBatcher<Item: Sendable, Output: Sendable>: Sendable {
                 return group
             }
             guard !group.isEmpty else { return }
+            counts.withLock { $0.groups += 1; $0.items += group.count }
             do {
                 let outputs = try await perform(group.map(\.item))
                 guard outputs.count == group.count else { throw GroupMismatch() }

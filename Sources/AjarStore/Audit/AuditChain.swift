@@ -31,9 +31,10 @@ package enum AuditChain {
     /// The record as a canonical JSON object (keys sorted, absent values omitted).
     package static func canonicalJSON(_ record: AuditRecord) -> JSON {
         var object = JSONObject()
+        // The keys are appended in canonical (UTF-8 byte) order, so only `content` needs sorting.
         object["action"] = record.action.map(JSON.string)
         object["app"] = record.app.map(JSON.string)
-        object["content"] = record.content
+        object["content"] = record.content.map(canonicalized)
         object["cost_micros"] = record.costMicros.map(JSON.int)
         object["data_classes"] = .array(record.dataClasses.map(JSON.string))
         object["decision"] = record.decision.map(JSON.string)
@@ -51,7 +52,7 @@ package enum AuditChain {
         object["tokens_cached"] = record.tokensCached.map { .int(Int64($0)) }
         object["tokens_in"] = record.tokensIn.map { .int(Int64($0)) }
         object["tokens_out"] = record.tokensOut.map { .int(Int64($0)) }
-        return canonicalized(.object(object))
+        return .object(object)
     }
 
     /// `value` with every object's keys sorted by their UTF-8 bytes (duplicates keep their order).
@@ -85,21 +86,30 @@ package enum AuditChain {
     /// `SHA-256(bytes(prevHash) ‖ canonical)` in lowercase hex, or `nil` when `prevHash` is not 64 hex characters.
     package static func hash(prevHash: String, canonical: [UInt8]) -> String? {
         guard let previous = bytes(fromHex: prevHash), previous.count == 32 else { return nil }
+        return hex(digest(previous: previous, canonical: canonical))
+    }
+
+    /// `SHA-256(previous ‖ canonical)`: the link from the previous record's 32 digest bytes.
+    package static func digest(previous: [UInt8], canonical: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: previous)
         hasher.update(data: canonical)
-        return hex(hasher.finalize())
+        return Array(hasher.finalize())
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// Lowercase hex of a byte sequence.
-    package static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+    package static func hex(_ bytes: some Collection<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            var index = 0
+            for byte in bytes {
+                buffer[index] = hexDigits[Int(byte >> 4)]
+                buffer[index + 1] = hexDigits[Int(byte & 0x0F)]
+                index += 2
+            }
+            return index
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Bytes from lowercase or uppercase hex, or `nil` for anything else.

@@ -50,7 +50,7 @@ package enum KeySecret {
 
     /// SHA-256 of the secret's UTF-8 bytes, lowercase hex.
     package static func hash(_ secret: Secret) -> String {
-        AuditChain.hex(SHA256.hash(data: Array(secret.value.utf8)))
+        AuditChain.hex(Array(SHA256.hash(data: Array(secret.value.utf8))))
     }
 
     /// Compares two hex digests in time that depends only on their lengths.

@@ -59,6 +59,9 @@ final class SQLiteLedger: Sendable {
     }
 
     let state = Mutex(State())
+    /// Reservation ids: unique per process run (a random prefix) without a random draw each.
+    private let idPrefix = "res_" + String(UInt64.random(in: 0...UInt64.max), radix: 36) + "_"
+    private let nextID = Atomic<UInt64>(0)
 
     /// Counts one request against its key's per-minute limits, as ``GatewayStore/admit(keyID:tokens:limits:at:)``.
     func rate(keyID: String, tokens: Int, limits: RateLimits, at: Date) -> RateLimitDecision {
@@ -108,20 +111,25 @@ final class SQLiteLedger: Sendable {
     }
 
     /// Decides each admission in order, as ``GatewayStore/admit(_:)`` does.
-    /// - Returns: `nil` for an admission whose counters are not loaded (call ``missing(_:)`` and
-    ///   ``load(limits:spent:)`` first, then again), or when its key does not exist.
+    /// - Returns: `nil` for an admission whose limits are stale or whose counters are not loaded
+    ///   (call ``missing(_:)`` and ``load(limits:spent:)``, then again), or whose key does not
+    ///   exist; such an admission changes nothing.
     func admit(_ admissions: [Admission]) -> [AdmissionOutcome?] {
-        state.withLock { state in
+        let now = ContinuousClock.now
+        return state.withLock { state in
             admissions.map { admission -> AdmissionOutcome? in
                 let keyScope = BudgetScope.key(admission.keyID)
-                guard let keyLimit = state.limits[keyScope] else { return nil }
+                guard let keyLimit = state.limits[keyScope], now - keyLimit.fetched < Self.limitLifetime else { return nil }
                 var scopes: [(BudgetScope, Int64)] = []
                 if let budget = keyLimit.budget {
                     scopes.append((BudgetScope(scope: keyScope, period: budget.period.key(for: admission.at)), budget.amountMicros))
                 }
-                if let team = admission.team, let budget = state.limits[BudgetScope.team(team)]?.budget {
-                    scopes.append(
-                        (BudgetScope(scope: BudgetScope.team(team), period: budget.period.key(for: admission.at)), budget.amountMicros))
+                if let team = admission.team {
+                    guard let teamLimit = state.limits[BudgetScope.team(team)], now - teamLimit.fetched < Self.limitLifetime else { return nil }
+                    if let budget = teamLimit.budget {
+                        scopes.append(
+                            (BudgetScope(scope: BudgetScope.team(team), period: budget.period.key(for: admission.at)), budget.amountMicros))
+                    }
                 }
                 guard scopes.allSatisfy({ state.counters[$0.0] != nil }) else { return nil }
                 // Rate limits first, as the database path does: a request over a limit is not counted.
@@ -140,7 +148,7 @@ final class SQLiteLedger: Sendable {
                 }
                 for (scope, _) in scopes { state.counters[scope, default: Counter(spent: 0)].reserved += admission.estimateMicros }
                 let reservation = Reservation(
-                    id: UUID().uuidString, keyID: admission.keyID, team: admission.team, amountMicros: admission.estimateMicros,
+                    id: idPrefix + String(nextID.wrappingAdd(1, ordering: .relaxed).newValue, radix: 36), keyID: admission.keyID, team: admission.team, amountMicros: admission.estimateMicros,
                     scopes: scopes.map(\.0))
                 state.reservations[reservation.id] = reservation
                 return .counted(.reserved(reservation))

@@ -21,6 +21,10 @@ extension SQLiteStore {
                 }
                 var seq: Int64 = try head.decode(forColumn: "seq")
                 var prevHash: String = try head.decode(forColumn: "hash")
+                guard var previous = AuditChain.bytes(fromHex: prevHash), previous.count == 32 else {
+                    throw StoreError.database("the audit chain head holds a malformed hash")
+                }
+                var spent: [BudgetScope: Int64] = [:]
                 let insert = try db.cachedStatement(
                     sql: """
                         INSERT INTO audit_log (seq, time_ms, request_id, kind, record, prev_hash, hash)
@@ -33,8 +37,9 @@ extension SQLiteStore {
                     if let (reservation, cost) = record.settlement {
                         guard cost >= 0 else { throw StoreError.invalidArgument("cost must not be negative") }
                         if let ledger, ledger.holds(reservation) {
+                            // Added up and written once per counter for the whole group, below.
                             if settledHere.insert(reservation.id).inserted {
-                                try SQLiteStore.addSpent(db, reservation, costMicros: cost)
+                                for scope in reservation.scopes { spent[scope, default: 0] += cost }
                             }
                         } else {
                             _ = try SQLiteStore.finish(db, reservationID: reservation.id, chargeMicros: cost)
@@ -45,9 +50,8 @@ extension SQLiteStore {
                     }
                     if let usage = record.usage { try SQLiteStore.insertUsage(db, usage) }
                     seq += 1
-                    guard let hash = AuditChain.hash(prevHash: prevHash, canonical: canonical) else {
-                        throw StoreError.database("the audit chain head holds a malformed hash")
-                    }
+                    previous = AuditChain.digest(previous: previous, canonical: canonical)
+                    let hash = AuditChain.hex(previous)
                     try insert.execute(arguments: [
                         seq, record.audit.time.millisecondsSince1970, record.audit.requestID, record.audit.kind.rawValue,
                         String(decoding: canonical, as: UTF8.self), prevHash, hash,
@@ -55,6 +59,7 @@ extension SQLiteStore {
                     entries.append(AuditEntry(seq: seq, prevHash: prevHash, hash: hash, record: record.audit))
                     prevHash = hash
                 }
+                for (scope, cost) in spent { try SQLiteStore.addSpent(db, scope, costMicros: cost) }
                 try db.cachedStatement(sql: "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1").execute(arguments: [seq, prevHash])
                 return entries
             }

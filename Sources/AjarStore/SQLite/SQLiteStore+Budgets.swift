@@ -123,7 +123,11 @@ extension SQLiteStore {
     package func settle(_ reservation: Reservation, actualCostMicros: Int64) async throws -> Bool {
         guard actualCostMicros >= 0 else { throw StoreError.invalidArgument("cost must not be negative") }
         if let ledger, ledger.holds(reservation) {
-            try await run { try await pool.write { db in try SQLiteStore.addSpent(db, reservation, costMicros: actualCostMicros) } }
+            try await run {
+                try await pool.write { db in
+                    for scope in reservation.scopes { try SQLiteStore.addSpent(db, scope, costMicros: actualCostMicros) }
+                }
+            }
             return ledger.settle(reservation, costMicros: actualCostMicros)
         }
         return try await run {

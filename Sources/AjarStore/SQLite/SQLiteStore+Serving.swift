@@ -40,6 +40,8 @@ extension SQLiteStore {
 
     /// Admissions in memory: loads the limits and counters the ledger lacks, then decides.
     func admitServing(_ admissions: [Admission], ledger: SQLiteLedger) async throws -> [AdmissionOutcome] {
+        // The usual case, one admission with everything loaded: decided under one lock.
+        if admissions.count == 1, let outcome = ledger.admit(admissions)[0] { return [outcome] }
         var scopes = ledger.missing(admissions).scopes
         if !scopes.isEmpty {
             let wanted = scopes
@@ -96,16 +98,14 @@ extension SQLiteStore {
         return outcomes
     }
 
-    /// Adds a settled cost to the persistent `spent` of the reservation's counters (inside the
-    /// caller's transaction); the ledger swaps the reservation once that commits.
-    static func addSpent(_ db: Database, _ reservation: Reservation, costMicros: Int64) throws {
-        for scope in reservation.scopes {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO budget_counters (scope, period, spent) VALUES (?, ?, ?)
-                    ON CONFLICT (scope, period) DO UPDATE SET spent = spent + excluded.spent
-                    """
-            ).execute(arguments: [scope.scope, scope.period, costMicros])
-        }
+    /// Adds a settled cost to the persistent `spent` of a counter (inside the caller's
+    /// transaction); the ledger swaps the reservation once that commits.
+    static func addSpent(_ db: Database, _ counter: BudgetScope, costMicros: Int64) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO budget_counters (scope, period, spent) VALUES (?, ?, ?)
+                ON CONFLICT (scope, period) DO UPDATE SET spent = spent + excluded.spent
+                """
+        ).execute(arguments: [counter.scope, counter.period, costMicros])
     }
 }
