@@ -35,9 +35,19 @@ struct AuthMiddleware: RouterMiddleware {
     /// The key a request presents, if any.
     static func key(_ request: Request) -> String? {
         if let authorization = request.headers[.authorization] {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]).trimmingCharacters(in: .whitespaces) }
-            return nil
+            // `Bearer KEY`, scheme case-insensitive, spaces around the key ignored; on the bytes,
+            // since this runs for every request.
+            let bytes = authorization.utf8
+            guard bytes.count > 7 else { return nil }
+            let scheme = bytes.prefix(6)
+            guard scheme.elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }), bytes.dropFirst(6).first == UInt8(ascii: " ") else {
+                return nil
+            }
+            let rest = bytes.dropFirst(7)
+            guard let start = rest.firstIndex(where: { $0 != UInt8(ascii: " ") }),
+                let end = rest.lastIndex(where: { $0 != UInt8(ascii: " ") })
+            else { return nil }
+            return String(decoding: rest[start...end], as: UTF8.self)
         }
         return request.headers[.apiKey]
     }
