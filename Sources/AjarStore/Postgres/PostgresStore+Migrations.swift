@@ -101,7 +101,7 @@ extension PostgresStore {
                 "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '\(AuditChain.genesisHash)')",
             ]
         )
-    ]
+    ] + dashboardMigrations
 
     /// Brings the schema up to date. Safe to run from several instances at once: the first takes
     /// a transaction-scoped advisory lock, the others wait and then find nothing to do.

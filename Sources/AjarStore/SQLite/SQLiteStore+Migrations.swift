@@ -90,6 +90,7 @@ extension SQLiteStore {
                     INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '\(AuditChain.genesisHash)');
                     """)
         }
+        registerDashboardIndexes(&migrator)
         return migrator
     }
 }
