@@ -85,11 +85,14 @@ extension DashboardRoutes {
         }
         let rows: [[String]] = page.entries.map { entry in
             let record = entry.record
-            let what = record.kind == .admin ? (record.action ?? "admin") : (record.modelServed ?? record.modelRequested ?? "")
+            let what =
+                record.kind == .admin
+                ? HTML.escape(record.action ?? "admin")
+                : [record.modelRequested, record.modelServed].compactMap { $0.map(HTML.escape) }.joined(separator: " → ")
             return [
                 "<span class=\"num\">\(entry.seq)</span>", HTML.escape(HTML.time(record.time)), HTML.escape(record.kind.rawValue),
                 "<code>\(HTML.escape(record.requestID))</code>", HTML.escape(record.keyID ?? ""), HTML.escape(record.app ?? ""),
-                HTML.escape(what), String(record.status), HTML.escape(record.dataClasses.joined(separator: ", ")),
+                what, String(record.status), HTML.escape(record.dataClasses.joined(separator: ", ")),
                 record.costMicros.map(HTML.usd) ?? "", "<code title=\"\(HTML.escape(entry.hash))\">\(HTML.escape(String(entry.hash.prefix(12))))</code>",
             ]
         }
