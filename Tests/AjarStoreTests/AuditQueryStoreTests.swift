@@ -66,7 +66,13 @@ struct AuditQueryStoreTests {
             #expect(try await seqs(AuditQuery(keyID: "key_1", limit: 100)) == Self.expected(count) { $0.keyID == "key_1" })
             #expect(try await seqs(AuditQuery(app: "a", limit: 100)) == Self.expected(count) { $0.app == "a" })
             #expect(try await seqs(AuditQuery(kind: .admin, limit: 100)) == Self.expected(count) { $0.kind == .admin })
+            // One code, whole hundreds, several hundreds, and an arbitrary range match alike.
             #expect(try await seqs(AuditQuery(status: 400...499, limit: 100)) == Self.expected(count) { $0.status == 403 })
+            #expect(try await seqs(AuditQuery(status: 403...403, limit: 100)) == Self.expected(count) { $0.status == 403 })
+            #expect(try await seqs(AuditQuery(status: 200...299, limit: 100)) == Self.expected(count) { $0.status == 200 })
+            #expect(try await seqs(AuditQuery(status: 400...599, limit: 100)) == Self.expected(count) { $0.status == 403 })
+            #expect(try await seqs(AuditQuery(status: 201...450, limit: 100)) == Self.expected(count) { $0.status == 403 })
+            #expect(try await seqs(AuditQuery(status: 500...599, limit: 100)) == [])
             let from = Self.start.addingTimeInterval(10 * 60), to = Self.start.addingTimeInterval(20 * 60)
             #expect(try await seqs(AuditQuery(from: from, to: to, limit: 100)) == Array((10...19).reversed()))
             let combined = AuditQuery(from: from, keyID: "key_2", status: 200...200, limit: 3)

@@ -43,6 +43,27 @@ package struct AuditQuery: Sendable, Hashable {
     }
 }
 
+extension AuditQuery {
+    /// How a status range is matched, so each store can use its narrowest index: one code,
+    /// whole hundreds (`2xx`, or `4xx`–`5xx`) by the status class, or any other range.
+    package enum StatusMatch: Sendable, Hashable {
+        case code(Int)
+        /// Hundreds digits, inclusive: `classes(2, 2)` is 200...299.
+        case classes(Int, Int)
+        case range(Int, Int)
+
+        package init(_ range: ClosedRange<Int>) {
+            if range.lowerBound == range.upperBound {
+                self = .code(range.lowerBound)
+            } else if range.lowerBound >= 0, range.lowerBound % 100 == 0, range.upperBound % 100 == 99 {
+                self = .classes(range.lowerBound / 100, range.upperBound / 100)
+            } else {
+                self = .range(range.lowerBound, range.upperBound)
+            }
+        }
+    }
+}
+
 /// One page of ``GatewayStore/listAudit(_:)``.
 package struct AuditPage: Sendable, Hashable {
     /// Newest first.

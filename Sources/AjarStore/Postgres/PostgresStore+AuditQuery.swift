@@ -19,8 +19,16 @@ extension PostgresStore {
         if let app = query.app { conditions.append("\(Self.auditAppExpression) = \(bind(app))") }
         if let kind = query.kind { conditions.append("kind = \(bind(kind.rawValue))") }
         if let status = query.status {
-            conditions.append(
-                "\(Self.auditStatusExpression) BETWEEN \(bind(Int64(status.lowerBound))) AND \(bind(Int64(status.upperBound)))")
+            switch AuditQuery.StatusMatch(status) {
+            case .code(let code):
+                conditions.append("\(Self.auditStatusExpression) = \(bind(Int64(code)))")
+            case .classes(let low, let high) where low == high:
+                conditions.append("\(Self.auditStatusClassExpression) = \(bind(Int64(low)))")
+            case .classes(let low, let high):
+                conditions.append("\(Self.auditStatusClassExpression) BETWEEN \(bind(Int64(low))) AND \(bind(Int64(high)))")
+            case .range(let low, let high):
+                conditions.append("\(Self.auditStatusExpression) BETWEEN \(bind(Int64(low))) AND \(bind(Int64(high)))")
+            }
         }
         let filter = conditions
         let filterBindings = bindings
@@ -135,6 +143,7 @@ extension PostgresStore {
     static let auditAppExpression = "(record::jsonb ->> 'app')"
     static let auditStatusExpression = "((record::jsonb ->> 'status')::BIGINT)"
     static let auditClassesExpression = "(record::jsonb -> 'data_classes')"
+    static let auditStatusClassExpression = "(((record::jsonb ->> 'status')::BIGINT) / 100)"
 
     /// Indexes for the dashboard's audit filters and policy summary.
     static let dashboardMigrations: [(name: String, statements: [String])] = [
@@ -145,6 +154,7 @@ extension PostgresStore {
                 "CREATE INDEX audit_log_key_seq ON audit_log (\(auditKeyExpression), seq)",
                 "CREATE INDEX audit_log_app_seq ON audit_log (\(auditAppExpression), seq)",
                 "CREATE INDEX audit_log_status_seq ON audit_log (\(auditStatusExpression), seq)",
+                "CREATE INDEX audit_log_status_class_seq ON audit_log (\(auditStatusClassExpression), seq)",
                 "CREATE INDEX audit_log_classes_time ON audit_log (time_ms) WHERE \(auditClassesExpression) <> '[]'::jsonb",
             ]
         )

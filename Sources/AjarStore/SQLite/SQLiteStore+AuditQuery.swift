@@ -30,9 +30,23 @@ extension SQLiteStore {
             arguments.append(kind.rawValue.databaseValue)
         }
         if let status = query.status {
-            conditions.append("\(Self.auditStatusExpression) BETWEEN ? AND ?")
-            arguments.append(status.lowerBound.databaseValue)
-            arguments.append(status.upperBound.databaseValue)
+            // The narrowest indexed form: one code, whole hundreds (2xx) by the class index, else a range.
+            switch AuditQuery.StatusMatch(status) {
+            case .code(let code):
+                conditions.append("\(Self.auditStatusExpression) = ?")
+                arguments.append(code.databaseValue)
+            case .classes(let low, let high) where low == high:
+                conditions.append("\(Self.auditStatusClassExpression) = ?")
+                arguments.append(low.databaseValue)
+            case .classes(let low, let high):
+                conditions.append("\(Self.auditStatusClassExpression) BETWEEN ? AND ?")
+                arguments.append(low.databaseValue)
+                arguments.append(high.databaseValue)
+            case .range(let low, let high):
+                conditions.append("\(Self.auditStatusExpression) BETWEEN ? AND ?")
+                arguments.append(low.databaseValue)
+                arguments.append(high.databaseValue)
+            }
         }
         let filter = conditions
         let filterArguments = arguments
@@ -159,6 +173,8 @@ extension SQLiteStore {
     static let auditAppExpression = "json_extract(record, '$.app')"
     static let auditStatusExpression = "json_extract(record, '$.status')"
     static let auditClassesExpression = "json_extract(record, '$.data_classes')"
+    /// The status's hundreds digit (2 for 2xx): SQLite divides integers as integers.
+    static let auditStatusClassExpression = "(json_extract(record, '$.status') / 100)"
 
     /// The strings of a JSON array's text (`["email","iban"]`); empty for anything else.
     static func strings(inJSONArray text: String) -> [String] {
@@ -174,6 +190,7 @@ extension SQLiteStore {
                     CREATE INDEX audit_log_key_seq ON audit_log (\(auditKeyExpression), seq);
                     CREATE INDEX audit_log_app_seq ON audit_log (\(auditAppExpression), seq);
                     CREATE INDEX audit_log_status_seq ON audit_log (\(auditStatusExpression), seq);
+                    CREATE INDEX audit_log_status_class_seq ON audit_log (\(auditStatusClassExpression), seq);
                     CREATE INDEX audit_log_classes_time ON audit_log (time_ms) WHERE \(auditClassesExpression) <> '[]';
                     """)
         }
