@@ -91,12 +91,18 @@ struct DashboardRoutesTests {
         return String(rest[..<end])
     }
 
-    static func chat(_ ajar: TestGateway, key: String, model: String = "oa", text: String = "hello there") async throws -> Int {
-        try await ajar.post("/v1/chat/completions", json: openAIChat(model, text), headers: [("authorization", "Bearer \(key)")]).status
+    static func chat(_ ajar: TestGateway, key: String, model: String = "oa", text: String = "hello there") async throws
+        -> Int
+    {
+        try await ajar.post(
+            "/v1/chat/completions", json: openAIChat(model, text), headers: [("authorization", "Bearer \(key)")]
+        ).status
     }
 
     static func createKey(_ ajar: TestGateway, app: String) async throws -> (id: String, secret: String) {
-        let reply = try await ajar.post("/api/admin/keys", json: ["app": .string(app), "team": "care"], headers: [("authorization", "Bearer \(adminKey)")])
+        let reply = try await ajar.post(
+            "/api/admin/keys", json: ["app": .string(app), "team": "care"],
+            headers: [("authorization", "Bearer \(adminKey)")])
         let json = try #require(reply.json)
         return (try #require(json["id"]?.stringValue), try #require(json["secret"]?.stringValue))
     }
@@ -104,7 +110,11 @@ struct DashboardRoutesTests {
     @Test("pages redirect to the login form without a session; a wrong key is refused")
     func loginRequired() async throws {
         let (ajar, _, directory) = try await Self.start()
-        defer { Task { await ajar.stop(); try? FileManager.default.removeItem(at: directory) } }
+        defer {
+            Task {
+                await ajar.stop(); try? FileManager.default.removeItem(at: directory)
+            }
+        }
         for path in ["/ui", "/ui/models", "/ui/spend", "/ui/policy", "/ui/audit", "/ui/keys"] {
             let reply = try await Self.send(ajar, .GET, path)
             #expect(reply.status == 303, "\(path)")
@@ -125,20 +135,28 @@ struct DashboardRoutesTests {
         #expect(try await Self.send(ajar, .GET, "/ui/models", cookie: tampered).status == 303)
         #expect(try await Self.send(ajar, .GET, "/ui/models", cookie: cookie).status == 200)
         // An off-site redirect target is replaced by the dashboard.
-        let offsite = try await Self.send(ajar, .POST, "/ui/login", form: [("key", Self.adminKey), ("next", "//evil.example/")])
+        let offsite = try await Self.send(
+            ajar, .POST, "/ui/login", form: [("key", Self.adminKey), ("next", "//evil.example/")])
         #expect(offsite.headers["location"].first == "/ui")
         // The admin key as a bearer token works without a session; a wrong one does not.
-        #expect(try await Self.send(ajar, .GET, "/ui/keys", headers: [("authorization", "Bearer \(Self.adminKey)")]).status == 200)
+        #expect(
+            try await Self.send(ajar, .GET, "/ui/keys", headers: [("authorization", "Bearer \(Self.adminKey)")]).status
+                == 200)
         #expect(try await Self.send(ajar, .GET, "/ui/keys", headers: [("authorization", "Bearer nope")]).status == 401)
     }
 
     @Test("each page shows its data: models, spend, policy, audit, keys")
     func pages() async throws {
         let (ajar, _, directory) = try await Self.start()
-        defer { Task { await ajar.stop(); try? FileManager.default.removeItem(at: directory) } }
+        defer {
+            Task {
+                await ajar.stop(); try? FileManager.default.removeItem(at: directory)
+            }
+        }
         let key = try await Self.createKey(ajar, app: "support-bot")
         #expect(try await Self.chat(ajar, key: key.secret) == 200)
-        #expect(try await Self.chat(ajar, key: key.secret, model: "open-chat", text: "mail jane@example.com please") == 200)
+        #expect(
+            try await Self.chat(ajar, key: key.secret, model: "open-chat", text: "mail jane@example.com please") == 200)
         let cookie = try await Self.login(ajar)
 
         let models = try await Self.send(ajar, .GET, "/ui/models", cookie: cookie)
@@ -155,7 +173,9 @@ struct DashboardRoutesTests {
         let closed = try #require(models.body.range(of: "id=\"closed-models\""))
         let openChat = try #require(models.body.range(of: "data-alias=\"open-chat\""))
         let oa = try #require(models.body.range(of: "data-alias=\"oa\""))
-        #expect(open.lowerBound < openChat.lowerBound && openChat.lowerBound < closed.lowerBound && closed.lowerBound < oa.lowerBound)
+        #expect(
+            open.lowerBound < openChat.lowerBound && openChat.lowerBound < closed.lowerBound
+                && closed.lowerBound < oa.lowerBound)
         #expect(try await Self.send(ajar, .GET, "/ui", cookie: cookie).body.contains("data-alias=\"open-chat\""))
 
         let spend = try await Self.send(ajar, .GET, "/ui/spend", cookie: cookie)
@@ -188,12 +208,17 @@ struct DashboardRoutesTests {
     @Test("the audit page filters, pages by seq and refuses bad filters with 400")
     func auditFilters() async throws {
         let (ajar, store, directory) = try await Self.start()
-        defer { Task { await ajar.stop(); try? FileManager.default.removeItem(at: directory) } }
+        defer {
+            Task {
+                await ajar.stop(); try? FileManager.default.removeItem(at: directory)
+            }
+        }
         let key = try await Self.createKey(ajar, app: "filter-app")
         for index in 0..<60 {
             _ = try await store.appendAudit(
                 AuditRecord(
-                    kind: .request, time: Date(), requestID: "bulk-\(index)", keyID: index % 2 == 0 ? key.id : "key_other",
+                    kind: .request, time: Date(), requestID: "bulk-\(index)",
+                    keyID: index % 2 == 0 ? key.id : "key_other",
                     app: index % 2 == 0 ? "filter-app" : "other", status: index % 3 == 0 ? 502 : 200, latencyMs: 1))
         }
         let cookie = try await Self.login(ajar)
@@ -204,9 +229,12 @@ struct DashboardRoutesTests {
         #expect(older.body.contains("bulk-9<") && older.body.contains("bulk-0<") && !older.body.contains("bulk-10<"))
         #expect(older.body.contains("after=11"))
         let filtered = try await Self.send(ajar, .GET, "/ui/audit?app=filter-app&status=5xx", cookie: cookie)
-        #expect(filtered.body.contains("bulk-54<") && !filtered.body.contains("bulk-57<") && !filtered.body.contains("bulk-58<"))
+        #expect(
+            filtered.body.contains("bulk-54<") && !filtered.body.contains("bulk-57<")
+                && !filtered.body.contains("bulk-58<"))
         let byKey = try await Self.send(ajar, .GET, "/ui/audit?key=\(key.id)&kind=request", cookie: cookie)
-        #expect(byKey.body.contains("bulk-58<") && !byKey.body.contains("bulk-59<") && !byKey.body.contains("key.created"))
+        #expect(
+            byKey.body.contains("bulk-58<") && !byKey.body.contains("bulk-59<") && !byKey.body.contains("key.created"))
         for bad in ["status=abc", "kind=nonsense", "from=yesterday", "before=-3"] {
             let reply = try await Self.send(ajar, .GET, "/ui/audit?\(bad)", cookie: cookie)
             #expect(reply.status == 400, "\(bad)")
@@ -216,10 +244,16 @@ struct DashboardRoutesTests {
     @Test("hostile values from keys and requests are escaped, never markup")
     func escaping() async throws {
         let (ajar, _, directory) = try await Self.start()
-        defer { Task { await ajar.stop(); try? FileManager.default.removeItem(at: directory) } }
+        defer {
+            Task {
+                await ajar.stop(); try? FileManager.default.removeItem(at: directory)
+            }
+        }
         let hostile = "<script>alert(1)</script>"
         let key = try await Self.createKey(ajar, app: hostile)
-        _ = try await ajar.post("/v1/chat/completions", json: openAIChat("\"><img src=x onerror=alert(2)>"), headers: [("authorization", "Bearer \(key.secret)")])
+        _ = try await ajar.post(
+            "/v1/chat/completions", json: openAIChat("\"><img src=x onerror=alert(2)>"),
+            headers: [("authorization", "Bearer \(key.secret)")])
         let cookie = try await Self.login(ajar)
         for path in ["/ui/keys", "/ui/audit", "/ui/spend", "/ui/policy", "/ui/audit?app=%3Cscript%3E"] {
             let page = try await Self.send(ajar, .GET, path, cookie: cookie)
@@ -233,7 +267,11 @@ struct DashboardRoutesTests {
     @Test("keys are created and revoked through the forms, with CSRF checked and the action audited")
     func createAndRevoke() async throws {
         let (ajar, store, directory) = try await Self.start()
-        defer { Task { await ajar.stop(); try? FileManager.default.removeItem(at: directory) } }
+        defer {
+            Task {
+                await ajar.stop(); try? FileManager.default.removeItem(at: directory)
+            }
+        }
         let cookie = try await Self.login(ajar)
         let page = try await Self.send(ajar, .GET, "/ui/keys", cookie: cookie)
         let token = try Self.csrf(page.body)
@@ -241,22 +279,27 @@ struct DashboardRoutesTests {
         // Without the token, or with another, nothing happens.
         let missing = try await Self.send(ajar, .POST, "/ui/keys", form: [("app", "form-app")], cookie: cookie)
         #expect(missing.status == 403)
-        let wrong = try await Self.send(ajar, .POST, "/ui/keys", form: [("app", "form-app"), ("csrf", "0" + token.dropFirst())], cookie: cookie)
+        let wrong = try await Self.send(
+            ajar, .POST, "/ui/keys", form: [("app", "form-app"), ("csrf", "0" + token.dropFirst())], cookie: cookie)
         #expect(wrong.status == 403)
         #expect(try await store.listKeys(includeRevoked: true).isEmpty)
 
-        let bad = try await Self.send(ajar, .POST, "/ui/keys", form: [("app", "x"), ("budget", "lots"), ("csrf", token)], cookie: cookie)
+        let bad = try await Self.send(
+            ajar, .POST, "/ui/keys", form: [("app", "x"), ("budget", "lots"), ("csrf", token)], cookie: cookie)
         #expect(bad.status == 400)
         #expect(bad.body.contains("50/month"))
 
         let created = try await Self.send(
             ajar, .POST, "/ui/keys",
-            form: [("app", "form-app"), ("team", "ops"), ("budget", "5/day"), ("rpm", "100"), ("csrf", token)], cookie: cookie)
+            form: [("app", "form-app"), ("team", "ops"), ("budget", "5/day"), ("rpm", "100"), ("csrf", token)],
+            cookie: cookie)
         #expect(created.status == 200, "\(created.body)")
         let keys = try await store.listKeys(includeRevoked: true)
         let record = try #require(keys.first)
         #expect(keys.count == 1 && record.app == "form-app" && record.team == "ops")
-        #expect(record.budget == Budget(amountMicros: 5_000_000, period: .day) && record.rateLimits.requestsPerMinute == 100)
+        #expect(
+            record.budget == Budget(amountMicros: 5_000_000, period: .day) && record.rateLimits.requestsPerMinute == 100
+        )
         // The secret is on this page, once.
         let secretStart = try #require(created.body.range(of: "id=\"new-secret\">"))
         let secret = String(created.body[secretStart.upperBound...].prefix { $0 != "<" })
@@ -267,11 +310,13 @@ struct DashboardRoutesTests {
 
         let refused = try await Self.send(ajar, .POST, "/ui/keys/\(record.id)/revoke", form: [], cookie: cookie)
         #expect(refused.status == 403)
-        let revoked = try await Self.send(ajar, .POST, "/ui/keys/\(record.id)/revoke", form: [("csrf", token)], cookie: cookie)
+        let revoked = try await Self.send(
+            ajar, .POST, "/ui/keys/\(record.id)/revoke", form: [("csrf", token)], cookie: cookie)
         #expect(revoked.status == 200)
         #expect(revoked.body.contains("id=\"revoked-key\""))
         #expect(try await Self.chat(ajar, key: secret) == 401)
-        let unknown = try await Self.send(ajar, .POST, "/ui/keys/key_nope/revoke", form: [("csrf", token)], cookie: cookie)
+        let unknown = try await Self.send(
+            ajar, .POST, "/ui/keys/key_nope/revoke", form: [("csrf", token)], cookie: cookie)
         #expect(unknown.status == 404)
 
         let actions = try await store.listAudit(AuditQuery(kind: .admin)).entries.compactMap(\.record.action)
@@ -288,7 +333,11 @@ struct DashboardRoutesTests {
     @Test("the explain form's call passes the session's CSRF check and reaches /api/policy/explain")
     func explainForwarding() async throws {
         let (ajar, _, directory) = try await Self.start()
-        defer { Task { await ajar.stop(); try? FileManager.default.removeItem(at: directory) } }
+        defer {
+            Task {
+                await ajar.stop(); try? FileManager.default.removeItem(at: directory)
+            }
+        }
         let cookie = try await Self.login(ajar)
         let page = try await Self.send(ajar, .GET, "/ui/policy", cookie: cookie)
         let token = try #require(page.body.range(of: "name=\"ajar-csrf\" content=\"")).upperBound
@@ -298,7 +347,8 @@ struct DashboardRoutesTests {
         #expect(without.status == 403)
         let anonymous = try await Self.send(ajar, .POST, "/ui/api/policy/explain", body: body)
         #expect(anonymous.status == 401)
-        let forwarded = try await Self.send(ajar, .POST, "/ui/api/policy/explain", cookie: cookie, headers: [("x-ajar-csrf", csrf)], body: body)
+        let forwarded = try await Self.send(
+            ajar, .POST, "/ui/api/policy/explain", cookie: cookie, headers: [("x-ajar-csrf", csrf)], body: body)
         // 404 until the explain endpoint exists on this branch; never an auth failure.
         #expect([200, 404].contains(forwarded.status), "\(forwarded.status) \(forwarded.body)")
     }
@@ -306,7 +356,11 @@ struct DashboardRoutesTests {
     @Test("without an admin key the dashboard says how to set one; without a store, pages say so")
     func notConfigured() async throws {
         let (ajar, _, directory) = try await Self.start(adminKey: nil)
-        defer { Task { await ajar.stop(); try? FileManager.default.removeItem(at: directory) } }
+        defer {
+            Task {
+                await ajar.stop(); try? FileManager.default.removeItem(at: directory)
+            }
+        }
         for path in ["/ui", "/ui/login", "/ui/keys"] {
             let reply = try await Self.send(ajar, .GET, path)
             #expect(reply.status == 403, "\(path)")

@@ -8,7 +8,9 @@ import Testing
 struct DashboardUnitTests {
     @Test("escape replaces every character that could open markup or end an attribute")
     func escape() {
-        #expect(HTML.escape("<script>alert('x') & \"y\"</script>") == "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;")
+        #expect(
+            HTML.escape("<script>alert('x') & \"y\"</script>")
+                == "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;")
         #expect(HTML.escape("plain é ✓") == "plain é ✓")
     }
 
@@ -44,7 +46,9 @@ struct DashboardUnitTests {
     @Test("redirects after login stay inside the dashboard")
     func safeNext() {
         #expect(DashboardRoutes.safeNext("/ui/audit?app=x") == "/ui/audit?app=x")
-        for hostile in ["//evil.example/ui", "https://evil.example/", "/api/admin/keys", "/ui\\@evil", "/ui/\r\nSet-Cookie: x"] {
+        for hostile in [
+            "//evil.example/ui", "https://evil.example/", "/api/admin/keys", "/ui\\@evil", "/ui/\r\nSet-Cookie: x",
+        ] {
             #expect(DashboardRoutes.safeNext(hostile) == "/ui", "\(hostile)")
         }
     }

@@ -15,9 +15,12 @@ struct AuditQueryStoreTests {
         let email = index % 3 == 0
         return AuditRecord(
             kind: admin ? .admin : .request, time: start.addingTimeInterval(Double(index) * 60),
-            requestID: "req-\(index)", keyID: admin ? nil : "key_\(index % 3)", app: admin ? "admin" : (index % 2 == 0 ? "a" : "b"),
+            requestID: "req-\(index)", keyID: admin ? nil : "key_\(index % 3)",
+            app: admin ? "admin" : (index % 2 == 0 ? "a" : "b"),
             modelRequested: "chat",
-            decision: email ? "tier=limited; classes=email; actions=email:pseudonymise; model=openai/x" : "tier=limited; classes=none",
+            decision: email
+                ? "tier=limited; classes=email; actions=email:pseudonymise; model=openai/x"
+                : "tier=limited; classes=none",
             dataClasses: email ? ["email"] : [], costMicros: Int64(index), status: index % 4 == 0 ? 403 : 200,
             latencyMs: index, action: admin ? "key.created" : nil)
     }
@@ -62,16 +65,24 @@ struct AuditQueryStoreTests {
         try await backend.withStore { store, _ in
             let count = 40
             try await Self.fill(store, count: count)
-            func seqs(_ query: AuditQuery) async throws -> [Int64] { try await store.listAudit(query).entries.map(\.seq) }
-            #expect(try await seqs(AuditQuery(keyID: "key_1", limit: 100)) == Self.expected(count) { $0.keyID == "key_1" })
+            func seqs(_ query: AuditQuery) async throws -> [Int64] {
+                try await store.listAudit(query).entries.map(\.seq)
+            }
+            #expect(
+                try await seqs(AuditQuery(keyID: "key_1", limit: 100)) == Self.expected(count) { $0.keyID == "key_1" })
             #expect(try await seqs(AuditQuery(app: "a", limit: 100)) == Self.expected(count) { $0.app == "a" })
             #expect(try await seqs(AuditQuery(kind: .admin, limit: 100)) == Self.expected(count) { $0.kind == .admin })
             // One code, whole hundreds, several hundreds, and an arbitrary range match alike.
-            #expect(try await seqs(AuditQuery(status: 400...499, limit: 100)) == Self.expected(count) { $0.status == 403 })
-            #expect(try await seqs(AuditQuery(status: 403...403, limit: 100)) == Self.expected(count) { $0.status == 403 })
-            #expect(try await seqs(AuditQuery(status: 200...299, limit: 100)) == Self.expected(count) { $0.status == 200 })
-            #expect(try await seqs(AuditQuery(status: 400...599, limit: 100)) == Self.expected(count) { $0.status == 403 })
-            #expect(try await seqs(AuditQuery(status: 201...450, limit: 100)) == Self.expected(count) { $0.status == 403 })
+            #expect(
+                try await seqs(AuditQuery(status: 400...499, limit: 100)) == Self.expected(count) { $0.status == 403 })
+            #expect(
+                try await seqs(AuditQuery(status: 403...403, limit: 100)) == Self.expected(count) { $0.status == 403 })
+            #expect(
+                try await seqs(AuditQuery(status: 200...299, limit: 100)) == Self.expected(count) { $0.status == 200 })
+            #expect(
+                try await seqs(AuditQuery(status: 400...599, limit: 100)) == Self.expected(count) { $0.status == 403 })
+            #expect(
+                try await seqs(AuditQuery(status: 201...450, limit: 100)) == Self.expected(count) { $0.status == 403 })
             #expect(try await seqs(AuditQuery(status: 500...599, limit: 100)) == [])
             let from = Self.start.addingTimeInterval(10 * 60), to = Self.start.addingTimeInterval(20 * 60)
             #expect(try await seqs(AuditQuery(from: from, to: to, limit: 100)) == Array((10...19).reversed()))
@@ -94,7 +105,9 @@ struct AuditQueryStoreTests {
                 from: Self.start, to: Self.start.addingTimeInterval(86_400))
             let withClasses = groups.filter { $0.dataClasses == ["email"] }.reduce(0) { $0 + $1.count }
             #expect(withClasses == 8)  // 3, 6, …, 24
-            let refusedWithout = groups.filter { $0.dataClasses.isEmpty && $0.status == 403 }.reduce(0) { $0 + $1.count }
+            let refusedWithout = groups.filter { $0.dataClasses.isEmpty && $0.status == 403 }.reduce(0) {
+                $0 + $1.count
+            }
             #expect(refusedWithout == 4)  // 4, 8, 16, 20 (12 and 24 found an email)
             #expect(groups.allSatisfy { $0.day == "2026-12-02" })
             #expect(groups.contains { $0.decision?.contains("actions=email:pseudonymise") == true })
@@ -110,18 +123,21 @@ struct AuditQueryStoreTests {
             for (day, model, cost) in [(0, "m1", 10), (0, "m1", 5), (0, "m2", 7), (1, "m2", 3)] {
                 try await store.recordUsage(
                     UsageRecord(
-                        time: Self.start.addingTimeInterval(Double(day) * 86_400), requestID: UUID().uuidString, keyID: "k",
+                        time: Self.start.addingTimeInterval(Double(day) * 86_400), requestID: UUID().uuidString,
+                        keyID: "k",
                         app: "a", team: nil, model: model, provider: "p", tokensIn: 1, tokensOut: 2,
                         costMicros: Int64(cost), latencyMs: 5, status: 200))
             }
             let points = try await store.usageSeries(
-                groupBy: .model, from: Self.start.addingTimeInterval(-3600), to: Self.start.addingTimeInterval(3 * 86_400))
+                groupBy: .model, from: Self.start.addingTimeInterval(-3600),
+                to: Self.start.addingTimeInterval(3 * 86_400))
             #expect(points.map(\.day) == ["2026-12-02", "2026-12-02", "2026-12-03"])
             #expect(points.map(\.summary.group) == ["m1", "m2", "m2"])
             #expect(points.map(\.summary.costMicros) == [15, 7, 3])
             #expect(points.map(\.summary.requests) == [2, 1, 1])
             let teams = try await store.usageSeries(
-                groupBy: .team, from: Self.start.addingTimeInterval(-3600), to: Self.start.addingTimeInterval(3 * 86_400))
+                groupBy: .team, from: Self.start.addingTimeInterval(-3600),
+                to: Self.start.addingTimeInterval(3 * 86_400))
             #expect(teams.map(\.summary.group) == [nil, nil])
         }
     }
@@ -138,7 +154,8 @@ struct AuditQueryStoreTests {
             #expect(head.entries.map(\.seq) == Array((99_951...100_000).reversed()))
             // Deep in the log, filtered by key and status: keyset pagination from seq 50,001 down.
             let expected = Array(Self.expected(50_000) { $0.keyID == "key_1" && $0.status == 200 }.prefix(50))
-            let deep = try await store.listAudit(AuditQuery(keyID: "key_1", status: 200...299, cursor: .before(50_001), limit: 50))
+            let deep = try await store.listAudit(
+                AuditQuery(keyID: "key_1", status: 200...299, cursor: .before(50_001), limit: 50))
             #expect(deep.entries.map(\.seq) == expected)
             #expect(deep.entries.allSatisfy { $0.record.keyID == "key_1" && $0.record.status == 200 })
             #expect(deep.hasOlder && deep.hasNewer)

@@ -34,7 +34,8 @@ enum DashboardLayout {
         }
         nav += "</nav>"
         if let csrf {
-            nav += "<form method=\"post\" action=\"/ui/logout\" class=\"logout\">\(csrfField(csrf))"
+            nav +=
+                "<form method=\"post\" action=\"/ui/logout\" class=\"logout\">\(csrfField(csrf))"
                 + "<button type=\"submit\">Log out</button></form>"
         }
         nav += "</header>"
@@ -73,7 +74,9 @@ enum DashboardLayout {
     }
 
     /// A table from escaped-by-the-caller cells: `headers` are plain text, `rows` are HTML.
-    static func table(_ headers: [String], _ rows: [[String]], empty: String = "Nothing yet.", id: String? = nil) -> String {
+    static func table(_ headers: [String], _ rows: [[String]], empty: String = "Nothing yet.", id: String? = nil)
+        -> String
+    {
         guard !rows.isEmpty else { return "<p class=\"empty\">\(HTML.escape(empty))</p>" }
         var out = "<table\(id.map { " id=\"\(HTML.escape($0))\"" } ?? "")><thead><tr>"
         for header in headers { out += "<th>\(HTML.escape(header))</th>" }

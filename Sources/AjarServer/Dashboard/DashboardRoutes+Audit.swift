@@ -18,13 +18,15 @@ extension DashboardRoutes {
         var query = AuditQuery(limit: 50)
         if let text = value("from") {
             guard let date = AdminRoutes.date(text) else {
-                throw DashboardProblem(status: .badRequest, text: "'from' must be an ISO 8601 date or time, e.g. 2026-12-01.")
+                throw DashboardProblem(
+                    status: .badRequest, text: "'from' must be an ISO 8601 date or time, e.g. 2026-12-01.")
             }
             query.from = date
         }
         if let text = value("to") {
             guard let date = AdminRoutes.date(text) else {
-                throw DashboardProblem(status: .badRequest, text: "'to' must be an ISO 8601 date or time, e.g. 2026-12-02.")
+                throw DashboardProblem(
+                    status: .badRequest, text: "'to' must be an ISO 8601 date or time, e.g. 2026-12-02.")
             }
             query.to = date
         }
@@ -38,15 +40,21 @@ extension DashboardRoutes {
         }
         if let text = value("status") {
             guard let range = Self.statusRange(text) else {
-                throw DashboardProblem(status: .badRequest, text: "'status' must be a status code (403), a class (2xx, 4xx, 5xx) or 'error'.")
+                throw DashboardProblem(
+                    status: .badRequest,
+                    text: "'status' must be a status code (403), a class (2xx, 4xx, 5xx) or 'error'.")
             }
             query.status = range
         }
         if let text = value("before") {
-            guard let seq = Int64(text), seq > 0 else { throw DashboardProblem(status: .badRequest, text: "'before' must be a sequence number.") }
+            guard let seq = Int64(text), seq > 0 else {
+                throw DashboardProblem(status: .badRequest, text: "'before' must be a sequence number.")
+            }
             query.cursor = .before(seq)
         } else if let text = value("after") {
-            guard let seq = Int64(text), seq >= 0 else { throw DashboardProblem(status: .badRequest, text: "'after' must be a sequence number.") }
+            guard let seq = Int64(text), seq >= 0 else {
+                throw DashboardProblem(status: .badRequest, text: "'after' must be a sequence number.")
+            }
             query.cursor = .after(seq)
         }
         let page = try await accountant.store.listAudit(query)
@@ -56,12 +64,15 @@ extension DashboardRoutes {
             let started = ContinuousClock.now
             let result = try await accountant.store.verifyAudit()
             let elapsed = started.duration(to: .now)
-            let ms = Int(elapsed.components.seconds * 1000) + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
+            let ms =
+                Int(elapsed.components.seconds * 1000) + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
             if let breakage = result.firstBreak {
-                verification = "<p class=\"bad\" id=\"verify-result\">The chain is broken: \(HTML.escape(breakage.description)) "
+                verification =
+                    "<p class=\"bad\" id=\"verify-result\">The chain is broken: \(HTML.escape(breakage.description)) "
                     + "(\(HTML.number(Int(result.checked))) records checked before it, \(ms) ms).</p>"
             } else {
-                verification = "<p class=\"ok\" id=\"verify-result\">The chain is intact: \(HTML.number(Int(result.checked))) records, "
+                verification =
+                    "<p class=\"ok\" id=\"verify-result\">The chain is intact: \(HTML.number(Int(result.checked))) records, "
                     + "head \(result.headSeq) <code>\(HTML.escape(result.headHash))</code>, verified in \(ms) ms.</p>"
             }
         }
@@ -73,7 +84,8 @@ extension DashboardRoutes {
         }
         func link(_ extra: [(String, String)]) -> String {
             let all = kept + extra
-            return "/ui/audit" + (all.isEmpty ? "" : "?" + all.map { "\($0.0)=\(HTML.queryComponent($0.1))" }.joined(separator: "&"))
+            return "/ui/audit"
+                + (all.isEmpty ? "" : "?" + all.map { "\($0.0)=\(HTML.queryComponent($0.1))" }.joined(separator: "&"))
         }
         var pager: [String] = []
         if page.hasNewer, let first = page.entries.first {
@@ -88,12 +100,16 @@ extension DashboardRoutes {
             let what =
                 record.kind == .admin
                 ? HTML.escape(record.action ?? "admin")
-                : [record.modelRequested, record.modelServed].compactMap { $0.map(HTML.escape) }.joined(separator: " → ")
+                : [record.modelRequested, record.modelServed].compactMap { $0.map(HTML.escape) }.joined(
+                    separator: " → ")
             return [
-                "<span class=\"num\">\(entry.seq)</span>", HTML.escape(HTML.time(record.time)), HTML.escape(record.kind.rawValue),
-                "<code>\(HTML.escape(record.requestID))</code>", HTML.escape(record.keyID ?? ""), HTML.escape(record.app ?? ""),
+                "<span class=\"num\">\(entry.seq)</span>", HTML.escape(HTML.time(record.time)),
+                HTML.escape(record.kind.rawValue),
+                "<code>\(HTML.escape(record.requestID))</code>", HTML.escape(record.keyID ?? ""),
+                HTML.escape(record.app ?? ""),
                 what, String(record.status), HTML.escape(record.dataClasses.joined(separator: ", ")),
-                record.costMicros.map(HTML.usd) ?? "", "<code title=\"\(HTML.escape(entry.hash))\">\(HTML.escape(String(entry.hash.prefix(12))))</code>",
+                record.costMicros.map(HTML.usd) ?? "",
+                "<code title=\"\(HTML.escape(entry.hash))\">\(HTML.escape(String(entry.hash.prefix(12))))</code>",
             ]
         }
         let kind = value("kind")
@@ -121,7 +137,9 @@ extension DashboardRoutes {
     static func statusRange(_ text: String) -> ClosedRange<Int>? {
         let lowered = text.lowercased()
         if lowered == "error" || lowered == "errors" { return 400...599 }
-        if lowered.count == 3, lowered.hasSuffix("xx"), let digit = lowered.first?.wholeNumberValue, (1...5).contains(digit) {
+        if lowered.count == 3, lowered.hasSuffix("xx"), let digit = lowered.first?.wholeNumberValue,
+            (1...5).contains(digit)
+        {
             return (digit * 100)...(digit * 100 + 99)
         }
         if let code = Int(lowered), (100...599).contains(code) { return code...code }

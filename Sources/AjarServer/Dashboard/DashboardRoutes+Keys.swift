@@ -19,12 +19,14 @@ extension DashboardRoutes {
                 """
             let budget = key.budget.map { "\(HTML.usd($0.amountMicros))/\($0.period.rawValue)" } ?? ""
             let limits = [
-                key.rateLimits.requestsPerMinute.map { "\($0) rpm" }, key.rateLimits.tokensPerMinute.map { "\($0) tpm" },
+                key.rateLimits.requestsPerMinute.map { "\($0) rpm" },
+                key.rateLimits.tokensPerMinute.map { "\($0) tpm" },
             ].compactMap { $0 }.joined(separator: ", ")
             return [
                 "<code>\(HTML.escape(key.id))</code>", "<code>\(HTML.escape(key.prefix))…</code>", HTML.escape(key.app),
                 HTML.escape(key.team ?? ""), HTML.escape(Accountant.tier(of: key) ?? "default"),
-                HTML.escape(key.allowedModels?.joined(separator: ", ") ?? "all"), HTML.escape(budget), HTML.escape(limits),
+                HTML.escape(key.allowedModels?.joined(separator: ", ") ?? "all"), HTML.escape(budget),
+                HTML.escape(limits),
                 HTML.escape(HTML.time(key.createdAt)), revoke,
             ]
         }
@@ -52,11 +54,14 @@ extension DashboardRoutes {
             let value = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             return value.isEmpty ? nil : value
         }
-        guard let app = field("app") else { throw DashboardProblem(status: .badRequest, text: "An app name is required.") }
+        guard let app = field("app") else {
+            throw DashboardProblem(status: .badRequest, text: "An app name is required.")
+        }
         var budget: Budget?
         if let text = field("budget") {
             guard let parsed = Budget(parsing: text) else {
-                throw DashboardProblem(status: .badRequest, text: "The budget must read like 50/month or 2.5/day (USD).")
+                throw DashboardProblem(
+                    status: .badRequest, text: "The budget must read like 50/month or 2.5/day (USD).")
             }
             budget = parsed
         }
@@ -72,9 +77,11 @@ extension DashboardRoutes {
         }
         let key = NewKey(
             app: app, team: field("team"), tier: field("tier") ?? Accountant.defaultTierMarker, allowedModels: models,
-            rateLimits: RateLimits(requestsPerMinute: try limit("rpm"), tokensPerMinute: try limit("tpm")), budget: budget)
+            rateLimits: RateLimits(requestsPerMinute: try limit("rpm"), tokensPerMinute: try limit("tpm")),
+            budget: budget)
         let created = try await accountant.store.createKey(key)
-        await accountant.audit(action: "key.created", requestID: context.requestID, details: AdminRoutes.json(created.record))
+        await accountant.audit(
+            action: "key.created", requestID: context.requestID, details: AdminRoutes.json(created.record))
         let shown = """
             <section class="notice" id="created-key"><h2>Key created for \(HTML.escape(created.record.app))</h2>
             <p>Copy the secret now: it is shown only this once, and only its hash is stored.</p>
@@ -89,7 +96,8 @@ extension DashboardRoutes {
         let accountant = try accountant()
         let record = try await accountant.store.revokeKey(id: id)
         await accountant.audit(action: "key.revoked", requestID: context.requestID, details: ["id": .string(id)])
-        let note = "<p class=\"notice\" id=\"revoked-key\">Revoked <code>\(HTML.escape(record.id))</code> (\(HTML.escape(record.app))).</p>"
+        let note =
+            "<p class=\"notice\" id=\"revoked-key\">Revoked <code>\(HTML.escape(record.id))</code> (\(HTML.escape(record.app))).</p>"
         return try await keys(viewer, created: note)
     }
 }

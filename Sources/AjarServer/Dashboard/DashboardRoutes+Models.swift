@@ -11,18 +11,22 @@ extension DashboardRoutes {
         var storeNote = ""
         if let accountant = gateway.accountant {
             let start = Self.startOfDay(Date())
-            for row in try await accountant.store.usage(groupBy: .model, from: start, to: start.addingTimeInterval(86_400)) {
+            for row in try await accountant.store.usage(
+                groupBy: .model, from: start, to: start.addingTimeInterval(86_400))
+            {
                 if let group = row.group { today[group] = row }
             }
         } else {
-            storeNote = "<p class=\"notice\">No store is configured (storage: none): requests and spend are not recorded.</p>"
+            storeNote =
+                "<p class=\"notice\">No store is configured (storage: none): requests and spend are not recorded.</p>"
         }
         var open: [String] = []
         var closed: [String] = []
         let available = Dictionary(gateway.models.map { ($0.alias, $0.isAvailable) }, uniquingKeysWith: { a, _ in a })
         for model in gateway.config.models {
             let cards = gateway.cards(for: model.alias) ?? []
-            let card = modelCard(model, cards: cards, usage: today[model.alias], isAvailable: available[model.alias] ?? false)
+            let card = modelCard(
+                model, cards: cards, usage: today[model.alias], isAvailable: available[model.alias] ?? false)
             if model.openness.opennessClass == .closed { closed.append(card) } else { open.append(card) }
         }
         return """
@@ -32,14 +36,16 @@ extension DashboardRoutes {
             """
     }
 
-    private func modelCard(_ model: ModelConfig, cards: [ModelCard], usage: UsageSummary?, isAvailable: Bool) -> String {
+    private func modelCard(_ model: ModelConfig, cards: [ModelCard], usage: UsageSummary?, isAvailable: Bool) -> String
+    {
         let openness = model.openness
         let opennessClass = openness.opennessClass.rawValue
         var deployments: [String] = []
         for (index, deployment) in model.deployments.enumerated() {
             let hosting = index < cards.count ? cards[index].hosting.rawValue : "?"
             let reason =
-                gateway.config.provider(named: deployment.provider)?.disabledReason ?? gateway.localFailures[deployment.id]
+                gateway.config.provider(named: deployment.provider)?.disabledReason
+                ?? gateway.localFailures[deployment.id]
             let health: String
             if let reason {
                 health = "<span class=\"bad\">unavailable</span> (\(HTML.escape(reason)))"
@@ -51,11 +57,12 @@ extension DashboardRoutes {
                 "<li><code>\(HTML.escape(deployment.id))</code> · \(HTML.escape(hosting)) · \(health)</li>")
         }
         let pricing = cards.first?.pricing ?? model.pricing
-        let price = pricing.map { price in
-            var text = "in $\(Self.decimal(price.input)) · out $\(Self.decimal(price.output))"
-            if let cached = price.cachedInput { text += " · cached $\(Self.decimal(cached))" }
-            return HTML.escape(text + " per million tokens")
-        } ?? "<span class=\"empty\">none</span>"
+        let price =
+            pricing.map { price in
+                var text = "in $\(Self.decimal(price.input)) · out $\(Self.decimal(price.output))"
+                if let cached = price.cachedInput { text += " · cached $\(Self.decimal(cached))" }
+                return HTML.escape(text + " per million tokens")
+            } ?? "<span class=\"empty\">none</span>"
         let provenance: String
         if let source = model.provenance {
             var parts: [String] = []

@@ -11,7 +11,8 @@ extension DashboardRoutes {
         if let accountant = gateway.accountant {
             out += try await policyHistory(accountant.store)
         } else {
-            out += "<p class=\"notice\">No store is configured (storage: none), so there are no audit records to summarise.</p>"
+            out +=
+                "<p class=\"notice\">No store is configured (storage: none), so there are no audit records to summarise.</p>"
         }
         let sample = """
             {
@@ -68,7 +69,8 @@ extension DashboardRoutes {
             series.append(.init(name: "other classes", values: rest))
         }
         let actionNames: [(String, String)] = [
-            ("keep-local", "kept local"), ("pseudonymise", "pseudonymised"), ("redact", "redacted"), ("block", "blocked"),
+            ("keep-local", "kept local"), ("pseudonymise", "pseudonymised"), ("redact", "redacted"),
+            ("block", "blocked"),
             ("refused", "refused (403)"), ("allow", "allowed as is"),
         ]
         let actionRows: [[String]] = actionNames.compactMap { key, label in
@@ -77,36 +79,52 @@ extension DashboardRoutes {
         }
         let classRows: [[String]] = classActions.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { key, count in
             let parts = key.split(separator: "\u{0}", maxSplits: 1).map(String.init)
-            return [HTML.escape(parts.first ?? ""), HTML.escape(parts.count > 1 ? parts[1] : ""), "<span class=\"num\">\(HTML.number(count))</span>"]
+            return [
+                HTML.escape(parts.first ?? ""), HTML.escape(parts.count > 1 ? parts[1] : ""),
+                "<span class=\"num\">\(HTML.number(count))</span>",
+            ]
         }
         let refusalRows: [[String]] = refusals.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(20).map {
             [HTML.escape($0.key), "<span class=\"num\">\(HTML.number($0.value))</span>"]
         }
-        var out = "<p>The last 30 days, \(HTML.escape(days.first ?? "")) to \(HTML.escape(days.last ?? "")) (UTC), from the audit log.</p>"
-        out += series.isEmpty
+        var out =
+            "<p>The last 30 days, \(HTML.escape(days.first ?? "")) to \(HTML.escape(days.last ?? "")) (UTC), from the audit log.</p>"
+        out +=
+            series.isEmpty
             ? "<p class=\"empty\" id=\"classes-chart\">No data classes found in these 30 days.</p>"
             : SVGChart.stackedBars(
-                id: "classes-chart", title: "Requests with sensitive data, per day and class", labels: days, series: series,
+                id: "classes-chart", title: "Requests with sensitive data, per day and class", labels: days,
+                series: series,
                 format: { HTML.number(Int($0.rounded())) })
-        out += "<div class=\"columns\"><section><h2>Actions taken</h2>"
-            + DashboardLayout.table(["action", "requests"], actionRows, empty: "No policy action in these 30 days.", id: "actions-table")
+        out +=
+            "<div class=\"columns\"><section><h2>Actions taken</h2>"
+            + DashboardLayout.table(
+                ["action", "requests"], actionRows, empty: "No policy action in these 30 days.", id: "actions-table")
             + "</section><section><h2>By class</h2>"
-            + DashboardLayout.table(["data class", "action", "requests"], classRows, empty: "No data classes found.", id: "class-actions")
+            + DashboardLayout.table(
+                ["data class", "action", "requests"], classRows, empty: "No data classes found.", id: "class-actions")
             + "</section></div>"
-        out += "<h2>Refusals (403)</h2>" + DashboardLayout.table(["reason", "requests"], refusalRows, empty: "No refusals.", id: "refusals")
+        out +=
+            "<h2>Refusals (403)</h2>"
+            + DashboardLayout.table(["reason", "requests"], refusalRows, empty: "No refusals.", id: "refusals")
 
         let latest = try await store.listAudit(AuditQuery(kind: .request, limit: 20))
         let traceRows: [[String]] = latest.entries.map { entry in
             let record = entry.record
             return [
-                HTML.escape(HTML.time(record.time)), "<code>\(HTML.escape(record.requestID))</code>", HTML.escape(record.app ?? ""),
-                HTML.escape(record.modelRequested ?? ""), String(record.status), HTML.escape(record.dataClasses.joined(separator: ", ")),
+                HTML.escape(HTML.time(record.time)), "<code>\(HTML.escape(record.requestID))</code>",
+                HTML.escape(record.app ?? ""),
+                HTML.escape(record.modelRequested ?? ""), String(record.status),
+                HTML.escape(record.dataClasses.joined(separator: ", ")),
                 "<code>\(HTML.escape(record.decision ?? ""))</code>",
             ]
         }
-        out += "<h2>Latest decisions</h2>" + DashboardLayout.table(
-            ["time", "request", "app", "model", "status", "classes", "decision"], traceRows, empty: "No requests yet.",
-            id: "latest-decisions")
+        out +=
+            "<h2>Latest decisions</h2>"
+            + DashboardLayout.table(
+                ["time", "request", "app", "model", "status", "classes", "decision"], traceRows,
+                empty: "No requests yet.",
+                id: "latest-decisions")
         return out
     }
 

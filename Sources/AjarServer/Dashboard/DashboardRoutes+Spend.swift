@@ -40,8 +40,12 @@ extension DashboardRoutes {
                 otherTokens[index] += tokens
             }
         }
-        var costSeries = [SVGChart.Series(name: "open", values: openCost), SVGChart.Series(name: "closed", values: closedCost)]
-        var tokenSeries = [SVGChart.Series(name: "open", values: openTokens), SVGChart.Series(name: "closed", values: closedTokens)]
+        var costSeries = [
+            SVGChart.Series(name: "open", values: openCost), SVGChart.Series(name: "closed", values: closedCost),
+        ]
+        var tokenSeries = [
+            SVGChart.Series(name: "open", values: openTokens), SVGChart.Series(name: "closed", values: closedTokens),
+        ]
         if otherCost.contains(where: { $0 > 0 }) || otherTokens.contains(where: { $0 > 0 }) {
             costSeries.append(.init(name: "no longer configured", values: otherCost))
             tokenSeries.append(.init(name: "no longer configured", values: otherTokens))
@@ -58,23 +62,39 @@ extension DashboardRoutes {
             \(SVGChart.stackedBars(id: "cost-chart", title: "Cost per day, open vs closed", labels: days, series: costSeries, format: usd))
             \(SVGChart.stackedBars(id: "tokens-chart", title: "Tokens per day, open vs closed", labels: days, series: tokenSeries, format: count))
             """
-        out += "<h2>By model</h2>" + Self.seriesTable(byModel, days: dayIndex, id: "spend-by-model", name: { group in
-            let openness = group.flatMap { classes[$0] }.map { " <span class=\"badge \($0.rawValue)\">\($0.rawValue)</span>" } ?? ""
-            return HTML.escape(group ?? "(none)") + openness
-        })
-        out += "<h2>By key</h2>" + Self.seriesTable(byKey, days: dayIndex, id: "spend-by-key", name: { group in
-            guard let group else { return "<span class=\"empty\">no key</span>" }
-            return "<code>\(HTML.escape(group))</code> \(HTML.escape(appOfKey[group] ?? ""))"
-        })
-        out += "<h2>By team</h2>" + Self.seriesTable(byTeam, days: dayIndex, id: "spend-by-team", name: { group in
-            group.map(HTML.escape) ?? "<span class=\"empty\">no team</span>"
-        })
+        out +=
+            "<h2>By model</h2>"
+            + Self.seriesTable(
+                byModel, days: dayIndex, id: "spend-by-model",
+                name: { group in
+                    let openness =
+                        group.flatMap { classes[$0] }.map {
+                            " <span class=\"badge \($0.rawValue)\">\($0.rawValue)</span>"
+                        } ?? ""
+                    return HTML.escape(group ?? "(none)") + openness
+                })
+        out +=
+            "<h2>By key</h2>"
+            + Self.seriesTable(
+                byKey, days: dayIndex, id: "spend-by-key",
+                name: { group in
+                    guard let group else { return "<span class=\"empty\">no key</span>" }
+                    return "<code>\(HTML.escape(group))</code> \(HTML.escape(appOfKey[group] ?? ""))"
+                })
+        out +=
+            "<h2>By team</h2>"
+            + Self.seriesTable(
+                byTeam, days: dayIndex, id: "spend-by-team",
+                name: { group in
+                    group.map(HTML.escape) ?? "<span class=\"empty\">no team</span>"
+                })
 
         // Budgets: every key and team that has one, this period.
         var budgetRows: [[String]] = []
         for key in keys where key.budget != nil && !key.isRevoked {
             if let status = try await store.budgetStatus(scope: BudgetScope.key(key.id), at: now) {
-                budgetRows.append(Self.budgetRow("key <code>\(HTML.escape(key.id))</code> \(HTML.escape(key.app))", status))
+                budgetRows.append(
+                    Self.budgetRow("key <code>\(HTML.escape(key.id))</code> \(HTML.escape(key.app))", status))
             }
         }
         for team in teams where team.budget != nil {
@@ -82,9 +102,12 @@ extension DashboardRoutes {
                 budgetRows.append(Self.budgetRow("team \(HTML.escape(team.name))", status))
             }
         }
-        out += "<h2>Budgets</h2>" + DashboardLayout.table(
-            ["scope", "period", "limit", "spent", "reserved", "left", ""], budgetRows, empty: "No key or team has a budget.",
-            id: "budgets")
+        out +=
+            "<h2>Budgets</h2>"
+            + DashboardLayout.table(
+                ["scope", "period", "limit", "spent", "reserved", "left", ""], budgetRows,
+                empty: "No key or team has a budget.",
+                id: "budgets")
         return out
     }
 
@@ -116,7 +139,8 @@ extension DashboardRoutes {
                 SVGChart.sparkline(total.daily, title: "cost per day"),
             ]
         }
-        return DashboardLayout.table(["", "requests", "tokens", "cost", "cost per day"], rows, empty: "No usage in these 30 days.", id: id)
+        return DashboardLayout.table(
+            ["", "requests", "tokens", "cost", "cost per day"], rows, empty: "No usage in these 30 days.", id: id)
     }
 
     private static func budgetRow(_ scope: String, _ status: BudgetStatus) -> [String] {
@@ -124,7 +148,8 @@ extension DashboardRoutes {
         let used = status.spentMicros + status.reservedMicros
         let left = max(limit - used, 0)
         return [
-            scope, HTML.escape(status.period), HTML.usd(limit), HTML.usd(status.spentMicros), HTML.usd(status.reservedMicros),
+            scope, HTML.escape(status.period), HTML.usd(limit), HTML.usd(status.spentMicros),
+            HTML.usd(status.reservedMicros),
             "<strong>\(HTML.usd(left))</strong>", SVGChart.meter(used: Double(used), limit: Double(limit)),
         ]
     }

@@ -123,9 +123,11 @@ struct DashboardRoutes: Sendable {
     func denied(_ denial: Denial, _ request: Request) -> Response {
         switch denial {
         case .noAdminKeyConfigured:
-            return Self.html(.forbidden, DashboardLayout.message(title: "No admin key configured", text: Self.noAdminKeyText))
+            return Self.html(
+                .forbidden, DashboardLayout.message(title: "No admin key configured", text: Self.noAdminKeyText))
         case .wrongKey:
-            return Self.html(.unauthorized, DashboardLayout.message(title: "Wrong key", text: "This page needs the admin key."))
+            return Self.html(
+                .unauthorized, DashboardLayout.message(title: "Wrong key", text: "This page needs the admin key."))
         case .loginNeeded:
             let next = request.uri.path
             var headers = HTTPFields()
@@ -156,11 +158,14 @@ struct DashboardRoutes: Sendable {
         do {
             return Self.html(.ok, DashboardLayout.page(tab: tab, csrf: viewer.csrf, body: try await render(viewer)))
         } catch let problem as DashboardProblem {
-            return Self.html(problem.status, DashboardLayout.page(tab: tab, csrf: viewer.csrf, body: DashboardLayout.problem(problem.text)))
+            return Self.html(
+                problem.status,
+                DashboardLayout.page(tab: tab, csrf: viewer.csrf, body: DashboardLayout.problem(problem.text)))
         } catch {
             return Self.html(
                 .internalServerError,
-                DashboardLayout.page(tab: tab, csrf: viewer.csrf, body: DashboardLayout.problem("The store failed: \(error)")))
+                DashboardLayout.page(
+                    tab: tab, csrf: viewer.csrf, body: DashboardLayout.problem("The store failed: \(error)")))
         }
     }
 
@@ -177,24 +182,33 @@ struct DashboardRoutes: Sendable {
         }
         var request = request
         guard let buffer = try? await request.collectBody(upTo: 64 << 10) else {
-            return Self.html(.contentTooLarge, DashboardLayout.message(title: "Too large", text: "The form is too large."))
+            return Self.html(
+                .contentTooLarge, DashboardLayout.message(title: "Too large", text: "The form is too large."))
         }
         let fields = HTML.formFields(String(buffer: buffer))
         if let token = sessionToken(request), viewer.csrf != nil, !session.isValidCSRF(fields["csrf"], for: token) {
             return Self.html(
                 .forbidden,
-                DashboardLayout.message(title: "Form expired", text: "The form's security token did not match. Reload the page and try again."))
+                DashboardLayout.message(
+                    title: "Form expired",
+                    text: "The form's security token did not match. Reload the page and try again."))
         }
         do {
             let page = try await body(viewer, fields, FormContext(requestID: context.requestID))
             return Self.html(.ok, DashboardLayout.page(tab: tab, csrf: viewer.csrf, body: page))
         } catch let problem as DashboardProblem {
-            return Self.html(problem.status, DashboardLayout.page(tab: tab, csrf: viewer.csrf, body: DashboardLayout.problem(problem.text)))
+            return Self.html(
+                problem.status,
+                DashboardLayout.page(tab: tab, csrf: viewer.csrf, body: DashboardLayout.problem(problem.text)))
         } catch let error as StoreError {
             if case .keyNotFound = error {
-                return Self.html(.notFound, DashboardLayout.page(tab: tab, csrf: viewer.csrf, body: DashboardLayout.problem("No such key.")))
+                return Self.html(
+                    .notFound,
+                    DashboardLayout.page(tab: tab, csrf: viewer.csrf, body: DashboardLayout.problem("No such key.")))
             }
-            return Self.html(.badRequest, DashboardLayout.page(tab: tab, csrf: viewer.csrf, body: DashboardLayout.problem("\(error)")))
+            return Self.html(
+                .badRequest,
+                DashboardLayout.page(tab: tab, csrf: viewer.csrf, body: DashboardLayout.problem("\(error)")))
         } catch {
             return Self.html(
                 .internalServerError,
@@ -236,7 +250,10 @@ struct DashboardRoutes: Sendable {
         let fields = HTML.formFields(String(buffer: buffer))
         let key = (fields["key"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !key.isEmpty, isAdmin(key) else {
-            return Self.html(.unauthorized, DashboardLayout.login(next: Self.safeNext(fields["next"] ?? "/ui"), error: "That is not the admin key."))
+            return Self.html(
+                .unauthorized,
+                DashboardLayout.login(next: Self.safeNext(fields["next"] ?? "/ui"), error: "That is not the admin key.")
+            )
         }
         state.remember(key)
         var headers = HTTPFields()
@@ -251,7 +268,8 @@ struct DashboardRoutes: Sendable {
         let buffer = try? await request.collectBody(upTo: 16 << 10)
         let fields = HTML.formFields(buffer.map { String(buffer: $0) } ?? "")
         if let token = sessionToken(request), session.isValid(token), !session.isValidCSRF(fields["csrf"], for: token) {
-            return Self.html(.forbidden, DashboardLayout.message(title: "Form expired", text: "Reload the page and try again."))
+            return Self.html(
+                .forbidden, DashboardLayout.message(title: "Form expired", text: "Reload the page and try again."))
         }
         var headers = HTTPFields()
         headers[.location] = "/ui/login"
@@ -276,7 +294,8 @@ struct DashboardRoutes: Sendable {
         switch self.viewer(request) {
         case .success(let value): viewer = value
         case .failure(let error):
-            return Self.jsonError(error.denial == .noAdminKeyConfigured ? .forbidden : .unauthorized, "This needs the admin key.")
+            return Self.jsonError(
+                error.denial == .noAdminKeyConfigured ? .forbidden : .unauthorized, "This needs the admin key.")
         }
         if let token = sessionToken(request), viewer.csrf != nil, request.headers[.authorization] == nil,
             !session.isValidCSRF(request.headers[.csrfToken], for: token)
@@ -290,7 +309,8 @@ struct DashboardRoutes: Sendable {
         guard let body = try? await request.collectBody(upTo: gateway.config.server.maxBody) else {
             return Self.jsonError(.contentTooLarge, "The request is too large.")
         }
-        var head = HTTPRequest(method: .post, scheme: nil, authority: request.head.authority, path: "/api/policy/explain")
+        var head = HTTPRequest(
+            method: .post, scheme: nil, authority: request.head.authority, path: "/api/policy/explain")
         head.headerFields[.contentType] = "application/json"
         if let key = request.headers[.authorization] {
             head.headerFields[.authorization] = key

@@ -62,7 +62,8 @@ enum HTML {
         var seconds = (ms / 1000) % 86_400
         if seconds < 0 { seconds += 86_400 }
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(civil.year)-\(two(civil.month))-\(two(civil.day)) \(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))Z"
+        return
+            "\(civil.year)-\(two(civil.month))-\(two(civil.day)) \(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))Z"
     }
 
     /// Micro-USD as dollars: `$12.34`, or more digits for small amounts (`$0.000150`).

@@ -25,10 +25,12 @@ enum SVGChart {
         let slot = (width - left - 8) / Double(count)
         let barWidth = max(slot * 0.75, 1)
         var out = "<figure><figcaption>\(HTML.escape(title))</figcaption>"
-        out += "<svg class=\"chart\" id=\"\(HTML.escape(id))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(HTML.escape(title))\">"
+        out +=
+            "<svg class=\"chart\" id=\"\(HTML.escape(id))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(HTML.escape(title))\">"
         out += "<text x=\"4\" y=\"\(Int(top + 8))\">\(HTML.escape(format(maximum)))</text>"
         out += "<text x=\"4\" y=\"\(Int(height - bottom))\">0</text>"
-        out += "<line x1=\"\(Int(left))\" y1=\"\(Int(height - bottom))\" x2=\"\(Int(width - 4))\" y2=\"\(Int(height - bottom))\" stroke=\"#b9c0cc\"/>"
+        out +=
+            "<line x1=\"\(Int(left))\" y1=\"\(Int(height - bottom))\" x2=\"\(Int(width - 4))\" y2=\"\(Int(height - bottom))\" stroke=\"#b9c0cc\"/>"
         for index in 0..<count {
             var y = height - bottom
             let x = left + Double(index) * slot
@@ -38,7 +40,8 @@ enum SVGChart {
                 let barHeight = max(value * scale, 1)
                 y -= barHeight
                 let label = index < labels.count ? labels[index] : ""
-                out += "<rect class=\"s\(number % 6)\" x=\(attribute(x)) y=\(attribute(y)) width=\(attribute(barWidth)) height=\(attribute(barHeight))>"
+                out +=
+                    "<rect class=\"s\(number % 6)\" x=\(attribute(x)) y=\(attribute(y)) width=\(attribute(barWidth)) height=\(attribute(barHeight))>"
                 out += "<title>\(HTML.escape("\(label) \(line.name): \(format(value))"))</title></rect>"
             }
         }
@@ -62,10 +65,12 @@ enum SVGChart {
         let width = 120.0, height = 24.0
         let maximum = values.max() ?? 0
         let slot = width / Double(max(values.count, 1))
-        var out = "<svg class=\"spark\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(HTML.escape(title))\">"
+        var out =
+            "<svg class=\"spark\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(HTML.escape(title))\">"
         for (index, value) in values.enumerated() where value > 0 && maximum > 0 {
             let barHeight = max(value / maximum * height, 1)
-            out += "<rect fill=\"#2b5fd9\" x=\(attribute(Double(index) * slot)) y=\(attribute(height - barHeight)) width=\(attribute(max(slot - 1, 1))) height=\(attribute(barHeight))/>"
+            out +=
+                "<rect fill=\"#2b5fd9\" x=\(attribute(Double(index) * slot)) y=\(attribute(height - barHeight)) width=\(attribute(max(slot - 1, 1))) height=\(attribute(barHeight))/>"
         }
         return out + "</svg>"
     }
@@ -73,7 +78,8 @@ enum SVGChart {
     /// A meter for a budget: `used` of `limit`.
     static func meter(used: Double, limit: Double) -> String {
         let fraction = limit > 0 ? min(max(used / limit, 0), 1) : 1
-        return "<svg class=\"meter\" viewBox=\"0 0 100 6\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"\(Int(fraction * 100))% used\">"
+        return
+            "<svg class=\"meter\" viewBox=\"0 0 100 6\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"\(Int(fraction * 100))% used\">"
             + "<rect class=\"track\" x=\"0\" y=\"0\" width=\"100\" height=\"6\"/>"
             + "<rect class=\"used\" x=\"0\" y=\"0\" width=\(attribute(fraction * 100)) height=\"6\"/></svg>"
     }

@@ -117,7 +117,9 @@ extension AuditEntry {
     /// The entry a stored row holds, or `nil` when its record text is not a canonical record
     /// (the dashboard shows such a row as damaged; ``GatewayStore/verifyAudit()`` says why).
     package init?(_ row: AuditRow) {
-        guard let json = try? JSONParser.parse(row.record), let record = AuditRecord(canonical: json) else { return nil }
+        guard let json = try? JSONParser.parse(row.record), let record = AuditRecord(canonical: json) else {
+            return nil
+        }
         self.init(seq: row.seq, prevHash: row.prevHash, hash: row.hash, record: record)
     }
 }

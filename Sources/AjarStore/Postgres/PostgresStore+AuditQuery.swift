@@ -25,7 +25,8 @@ extension PostgresStore {
             case .classes(let low, let high) where low == high:
                 conditions.append("\(Self.auditStatusClassExpression) = \(bind(Int64(low)))")
             case .classes(let low, let high):
-                conditions.append("\(Self.auditStatusClassExpression) BETWEEN \(bind(Int64(low))) AND \(bind(Int64(high)))")
+                conditions.append(
+                    "\(Self.auditStatusClassExpression) BETWEEN \(bind(Int64(low))) AND \(bind(Int64(high)))")
             case .range(let low, let high):
                 conditions.append("\(Self.auditStatusExpression) BETWEEN \(bind(Int64(low))) AND \(bind(Int64(high)))")
             }
@@ -99,7 +100,8 @@ extension PostgresStore {
                 GROUP BY day, decision, status
                 """
             ) { row in
-                let (days, classes, decision, status, count) = try row.decode((Int64, String, String?, Int64, Int64).self)
+                let (days, classes, decision, status, count) = try row.decode(
+                    (Int64, String, String?, Int64, Int64).self)
                 return AuditPolicyGroup(
                     day: BudgetPeriod.day.key(for: Date(millisecondsSince1970: days * 86_400_000)),
                     dataClasses: (try? JSONParser.parse(classes))?.arrayValue?.compactMap(\.stringValue) ?? [],
