@@ -130,16 +130,37 @@ package final class Gateway: Sendable {
     /// The policy's plan for a request: the deployments it may go to, in order, and how.
     /// - Throws: ``GatewayError/forbidden(_:code:)`` when the policy refuses it (a blocked data
     ///   class, a refused tier, or no allowed deployment left: it fails closed).
-    package func plan(_ request: ChatRequest, principal: Principal) throws(GatewayError)
+    package func plan(_ request: ChatRequest, principal: Principal, note: DecisionNote? = nil) throws(GatewayError)
         -> (plan: Plan, routes: [(deployment: Deployment, card: ModelCard)])
     {
+        switch try explain(request, principal: principal) {
+        case .planned(let plan, let routes):
+            note?.record(plan.trace.headerValue())
+            return (plan, routes)
+        case .refused(let refusal):
+            note?.record(refusal.trace.headerValue())
+            throw refusal.gatewayError
+        }
+    }
+
+    /// What the policy decides for a request, without running it (`POST /api/policy/explain`).
+    package enum Explanation: Sendable {
+        /// The request would go to these deployments, in order, transformed as the plan says.
+        case planned(Plan, routes: [(deployment: Deployment, card: ModelCard)])
+        /// The policy refuses it (fails closed), with its reason and trace.
+        case refused(PolicyRefusal)
+    }
+
+    /// The policy's decision for a request: its plan, or its refusal.
+    /// - Throws: errors that come before the policy (an unknown model, no usable deployment).
+    package func explain(_ request: ChatRequest, principal: Principal) throws(GatewayError) -> Explanation {
         let candidates = try deployments(for: request.model)
         guard let policy else { throw .internalError("The policy configuration is invalid; no request is routed.") }
         let plan: Plan
         do {
             plan = try policy.plan(request: request, principal: principal, candidates: candidates.map(\.card))
         } catch {
-            throw error.gatewayError
+            return .refused(error)
         }
         // Allowed cards, in the plan's order; a card may stand for several identical deployments.
         var allowed: [(deployment: Deployment, card: ModelCard)] = []
@@ -148,7 +169,7 @@ package final class Gateway: Sendable {
                 allowed.append(route)
             }
         }
-        return (plan, allowed)
+        return .planned(plan, routes: allowed)
     }
 
     /// Until keys exist every caller is the same local principal, at `policy.default_tier`.
@@ -157,9 +178,9 @@ package final class Gateway: Sendable {
     /// Answers in one piece: plan, admit (rate limits, budget reservation), run, restore, then
     /// settle the true cost and append the audit record before the answer goes out.
     package func complete(
-        _ request: ChatRequest, principal: Principal = Gateway.anonymous, requestID: String = "", logger: Logger
+        _ request: ChatRequest, principal: Principal = Gateway.anonymous, requestID: String = "", decision: DecisionNote? = nil, logger: Logger
     ) async throws -> CandidateRunner.Success<ChatResponse> {
-        let planned = try await prepare(request, principal: principal, requestID: requestID)
+        let planned = try await prepare(request, principal: principal, requestID: requestID, note: decision)
         return try await run(planned, logger: logger) { deployment, card in
             var upstream = planned.plan.request(for: card)
             upstream.model = deployment.config.model
@@ -175,9 +196,9 @@ package final class Gateway: Sendable {
     /// that fails before its first token falls back to the next deployment; after that, errors
     /// reach the consumer. Accounting happens when the stream ends.
     package func stream(
-        _ request: ChatRequest, principal: Principal = Gateway.anonymous, requestID: String = "", logger: Logger
+        _ request: ChatRequest, principal: Principal = Gateway.anonymous, requestID: String = "", decision: DecisionNote? = nil, logger: Logger
     ) async throws -> CandidateRunner.Success<ChatStream> {
-        let planned = try await prepare(request, principal: principal, requestID: requestID)
+        let planned = try await prepare(request, principal: principal, requestID: requestID, note: decision)
         return try await run(planned, logger: logger) { deployment, card in
             var upstream = planned.plan.request(for: card)
             upstream.model = deployment.config.model
@@ -243,9 +264,9 @@ package final class Gateway: Sendable {
     }
 
     /// Plans the request and admits it; a refusal at either step is audited.
-    func prepare(_ request: ChatRequest, principal: Principal, requestID: String) async throws(GatewayError) -> Planned {
+    func prepare(_ request: ChatRequest, principal: Principal, requestID: String, note: DecisionNote?) async throws(GatewayError) -> Planned {
         do {
-            let (plan, routes) = try plan(request, principal: principal)
+            let (plan, routes) = try plan(request, principal: principal, note: note)
             let ticket = try await accountant?.admit(principal, request: request, requestID: requestID, cards: routes.map(\.card))
             return Planned(plan: plan, routes: routes, ticket: ticket)
         } catch {
@@ -271,7 +292,7 @@ extension Gateway {
     /// the same policy (texts are scanned; keep-local and block apply, pseudonymised texts are
     /// embedded as the vendor sees them), admission, accounting and audit as chat.
     package func embed(
-        _ request: EmbeddingRequest, principal: Principal = Gateway.anonymous, requestID: String = "", logger: Logger
+        _ request: EmbeddingRequest, principal: Principal = Gateway.anonymous, requestID: String = "", decision: DecisionNote? = nil, logger: Logger
     ) async throws -> CandidateRunner.Success<EmbeddingResponse> {
         // The policy reads chat requests: each text is one user message.
         let texts: [String]
@@ -280,7 +301,7 @@ extension Gateway {
         case .tokens: texts = []
         }
         let chat = ChatRequest(model: request.model, messages: texts.map { ChatMessage(role: .user, text: $0) })
-        let planned = try await prepare(chat, principal: principal, requestID: requestID)
+        let planned = try await prepare(chat, principal: principal, requestID: requestID, note: decision)
         return try await run(planned, logger: logger) { deployment, card in
             guard let provider = deployment.provider as? any EmbeddingProvider else {
                 throw ProviderError.unsupported("\(deployment.provider.name) does not embed")

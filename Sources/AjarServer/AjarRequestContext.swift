@@ -13,6 +13,9 @@ package struct AjarRequestContext: RequestContext {
     package let channel: any Channel
     /// The caller, from its key (``AuthMiddleware``); the anonymous local principal without one.
     package var principal: Principal = Gateway.anonymous
+    /// The policy's decision trace once the gateway has one, for the `x-ajar-policy` header of
+    /// every answer, refusals and failures included.
+    package let decision = DecisionNote()
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -31,6 +31,7 @@ package func buildRouter(gateway: Gateway, watcher: DisconnectWatcher = Disconne
     OpenAIRoutes(handler: handler).addRoutes(to: router)
     AnthropicRoutes(handler: handler).addRoutes(to: router)
     AdminRoutes(gateway: gateway).addRoutes(to: router)
+    PolicyRoutes(handler: handler).addRoutes(to: router)
     let dashboard = DashboardRoutes(gateway: gateway)
     dashboard.addRoutes(to: router)
     router.get("/health") { _, _ in

@@ -40,7 +40,8 @@ package struct ChatHandler: Sendable {
     /// Runs a non-streamed request, cancelling it if the client disconnects.
     func complete(_ request: ChatRequest, context: AjarRequestContext) async throws -> CandidateRunner.Success<ChatResponse> {
         try await watcher.run(on: context.channel) {
-            try await gateway.complete(request, principal: context.principal, requestID: context.requestID, logger: context.logger)
+            try await gateway.complete(
+                request, principal: context.principal, requestID: context.requestID, decision: context.decision, logger: context.logger)
         }
     }
 
@@ -50,7 +51,7 @@ package struct ChatHandler: Sendable {
     {
         try await watcher.run(on: context.channel) {
             let success = try await gateway.stream(
-                request, principal: context.principal, requestID: context.requestID, logger: context.logger)
+                request, principal: context.principal, requestID: context.requestID, decision: context.decision, logger: context.logger)
             return (StreamBox(success.value), success.deployment.id, success.policy)
         }
     }
@@ -74,6 +75,14 @@ package struct ChatHandler: Sendable {
         headers[.deployment] = deployment
         if let policy { headers[.policy] = policy }
         return headers
+    }
+
+    /// The error answer for anything thrown below, in the dialect's format, with the policy's
+    /// decision trace when the request got that far.
+    static func errorResponse(_ error: any Error, dialect: Dialect, context: AjarRequestContext) -> Response {
+        var response = gatewayError(error, logger: context.logger).response(dialect: dialect, requestID: context.requestID)
+        if let header = context.decision.header { response.headers[.policy] = header }
+        return response
     }
 
     /// Maps anything thrown below to the client-visible taxonomy.

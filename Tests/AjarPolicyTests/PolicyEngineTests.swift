@@ -77,6 +77,23 @@ import Testing
         #expect(restored.choices[0].message.toolCalls[0].arguments == "{\"number\":\"+44 20 7946 0958\"}")
     }
 
+    @Test("scan: false finds nothing, so no data action applies; tiers still do")
+    func scanOff() throws {
+        var config = Self.exampleConfig
+        config.scan = false
+        let request = Self.request("Email ada@example.com, key AKIAIOSFODNN7EXAMPLE")
+        let plan = try Self.engine(config).plan(request: request, principal: Self.app, candidates: Self.all)
+        #expect(plan.dataClasses.isEmpty)
+        #expect(plan.vendorRequest == request)
+        #expect(plan.candidates == Self.all)
+        // The same request with scanning on is blocked (a secret).
+        #expect(throws: PolicyRefusal.self) { try Self.engine().plan(request: request, principal: Self.app, candidates: Self.all) }
+        // A refusing tier still refuses.
+        var refused = Self.app
+        refused.tier = "unacceptable"
+        #expect(throws: PolicyRefusal.self) { try Self.engine(config).plan(request: request, principal: refused, candidates: Self.all) }
+    }
+
     @Test("keep-local drops vendor candidates and says why")
     func keepLocal() throws {
         let plan = try Self.engine().plan(

@@ -111,6 +111,10 @@ struct PolicyRoutesTests {
             #expect(reply.status == 403, "\(path): \(reply.body)")
             #expect(reply.body.contains("secret"))
             #expect(!reply.body.contains(key))
+            // Refusals carry the decision trace too.
+            let header = reply.headers.first(name: "x-ajar-policy") ?? ""
+            #expect(header.contains("classes=secret") && header.contains("secret:block"), "\(path): \(header)")
+            #expect(!header.contains(key))
         }
         #expect(await ajar.vendors.recordedRequests().isEmpty)
     }
@@ -140,7 +144,58 @@ struct PolicyRoutesTests {
         #expect(reply.status == 403, "\(reply.body)")
         #expect(reply.json?["error"]?["code"]?.stringValue == "policy_no_allowed_model")
         #expect(!reply.body.contains("DE89"))
+        #expect(reply.headers.first(name: "x-ajar-policy")?.contains("excluded=oa:keep-local") == true)
         #expect(await ajar.vendors.recordedRequests().isEmpty)
+    }
+
+    @Test("POST /api/policy/explain returns the plan without running it: candidates, pseudonyms, exclusions")
+    func explainPlanned() async throws {
+        let (ajar, inhouse) = try await Self.start()
+        defer { Task { await ajar.stop(); await inhouse.stop() } }
+        let reply = try await ajar.post(
+            "/api/policy/explain", json: openAIChat("mixed", "mail jane.doe@example.com about card 4111 1111 1111 1111"))
+        #expect(reply.status == 200, "\(reply.body)")
+        let json = try #require(reply.json)
+        #expect(json["decision"]?.stringValue == "route")
+        #expect(json["tier"]?.stringValue == "limited")
+        #expect(json["data_classes"]?.arrayValue?.compactMap(\.stringValue) == ["email", "payment_card"])
+        #expect(json["actions"]?["email"]?.stringValue == "pseudonymise")
+        #expect(json["actions"]?["payment_card"]?.stringValue == "keep-local")
+        let candidates = json["candidates"]?.arrayValue ?? []
+        #expect(candidates.compactMap { $0["deployment"]?.stringValue } == ["inhouse/llama-fake"])
+        #expect(candidates.first?["hosting"]?.stringValue == "self-hosted")
+        #expect(json["excluded"]?.arrayValue?.first?["reason"]?.stringValue == "keep-local")
+        #expect(json["pseudonymised_spans"]?.intValue == 1)
+        let vendorText = json["vendor_messages"]?.arrayValue?.first?["content"]?.stringValue ?? ""
+        #expect(vendorText.contains("<EMAIL_1>") && !vendorText.contains("jane.doe"), "\(vendorText)")
+        #expect((json["steps"]?.arrayValue?.count ?? 0) >= 3)
+        #expect(reply.headers.first(name: "x-ajar-policy") == json["header"]?.stringValue)
+        // Nothing was run.
+        #expect(await ajar.vendors.recordedRequests().isEmpty)
+        #expect(await inhouse.recordedRequests().isEmpty)
+    }
+
+    @Test("POST /api/policy/explain explains refusals (200, the code and classes, never a value) and rejects bad bodies")
+    func explainRefused() async throws {
+        let (ajar, inhouse) = try await Self.start()
+        defer { Task { await ajar.stop(); await inhouse.stop() } }
+        let key = "AKIAIOSFODNN7EXAMPLE"
+        let reply = try await ajar.post("/api/policy/explain", json: openAIChat("oa", "my key is \(key)"))
+        #expect(reply.status == 200, "\(reply.body)")
+        #expect(reply.json?["decision"]?.stringValue == "refuse")
+        #expect(reply.json?["code"]?.stringValue == "policy_data_blocked")
+        #expect(reply.json?["data_classes"]?.arrayValue?.compactMap(\.stringValue) == ["secret"])
+        #expect(!reply.body.contains(key))
+        let anthropic = try await ajar.post("/api/policy/explain?dialect=anthropic", json: anthropicChat("oa", "IBAN DE89 3704 0044 0532 0130 00"))
+        #expect(anthropic.json?["code"]?.stringValue == "policy_no_allowed_model", "\(anthropic.body)")
+        let unknown = try await ajar.post("/api/policy/explain", json: openAIChat("nope", "hi"))
+        #expect(unknown.status == 404)
+        let malformed = try await ajar.send(.POST, "/api/policy/explain", body: Array("{not json".utf8))
+        #expect(malformed.status == 400)
+        #expect(malformed.json?["error"]?["type"]?.stringValue == "invalid_request_error")
+        // Without an admin key nobody may pick another tier.
+        let other = try await ajar.post("/api/policy/explain?tier=high", json: openAIChat("oa", "hi"))
+        #expect(other.status == 403)
     }
 
     @Test("GET /v1/models carries each model's card; /api/models/{id} the full card")

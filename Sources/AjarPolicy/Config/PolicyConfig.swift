@@ -26,22 +26,28 @@ package struct PolicyConfig: Codable, Sendable, Equatable {
     package var tiers: [String: TierPolicy]
     /// Custom detectors, run after the built-in ones.
     package var detectors: [CustomDetectorConfig]
+    /// Whether requests are scanned for data classes at all (default `true`). With `scan: false`
+    /// nothing is ever found, so no data action applies; tiers still do. For setups where every
+    /// model is in house, and to measure what scanning costs.
+    package var scan: Bool
 
     package init(
         defaultTier: String = RiskTier.limited.rawValue,
         data: [String: DataAction] = [:],
         tiers: [String: TierPolicy] = [:],
-        detectors: [CustomDetectorConfig] = []
+        detectors: [CustomDetectorConfig] = [],
+        scan: Bool = true
     ) {
         self.defaultTier = defaultTier
         self.data = data
         self.tiers = tiers
         self.detectors = detectors
+        self.scan = scan
     }
 
     private enum CodingKeys: String, CodingKey {
         case defaultTier = "default_tier"
-        case data, tiers, detectors
+        case data, tiers, detectors, scan
     }
 
     package init(from decoder: any Decoder) throws {
@@ -50,5 +56,6 @@ package struct PolicyConfig: Codable, Sendable, Equatable {
         data = try container.decodeIfPresent([String: DataAction].self, forKey: .data) ?? [:]
         tiers = try container.decodeIfPresent([String: TierPolicy].self, forKey: .tiers) ?? [:]
         detectors = try container.decodeIfPresent([CustomDetectorConfig].self, forKey: .detectors) ?? []
+        scan = try container.decodeIfPresent(Bool.self, forKey: .scan) ?? true
     }
 }

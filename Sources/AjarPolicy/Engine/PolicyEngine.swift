@@ -236,6 +236,7 @@ package struct PolicyEngine: Sendable {
     /// Every text the request carries, with its spans.
     func scan(_ request: ChatRequest) -> [ScannedText] {
         var texts: [ScannedText] = []
+        guard config.scan else { return texts }
         for (m, message) in request.messages.enumerated() {
             for (p, part) in message.content.enumerated() {
                 if case .text(let value) = part {

@@ -32,8 +32,7 @@ package struct AnthropicRoutes: Sendable {
                 status: .ok, headers: ChatHandler.jsonHeaders(requestID: context.requestID, deployment: success.deployment.id, policy: success.policy),
                 body: .init(byteBuffer: ByteBuffer(bytes: body.bytes)))
         } catch {
-            return ChatHandler.gatewayError(error, logger: context.logger)
-                .response(dialect: .anthropic, requestID: context.requestID)
+            return ChatHandler.errorResponse(error, dialect: .anthropic, context: context)
         }
     }
 

@@ -21,7 +21,7 @@ extension OpenAIRoutes {
         do {
             let success = try await handler.watcher.run(on: context.channel) {
                 try await handler.gateway.embed(
-                    embedding, principal: context.principal, requestID: context.requestID, logger: context.logger)
+                    embedding, principal: context.principal, requestID: context.requestID, decision: context.decision, logger: context.logger)
             }
             let data: [JSON] = success.value.vectors.enumerated().map { index, vector in
                 [
@@ -39,7 +39,7 @@ extension OpenAIRoutes {
                 headers: ChatHandler.jsonHeaders(requestID: context.requestID, deployment: success.deployment.id, policy: success.policy),
                 body: .init(byteBuffer: ByteBuffer(bytes: body.bytes)))
         } catch {
-            return ChatHandler.gatewayError(error, logger: context.logger).response(dialect: .openAI, requestID: context.requestID)
+            return ChatHandler.errorResponse(error, dialect: .openAI, context: context)
         }
     }
 

@@ -46,8 +46,7 @@ package struct OpenAIRoutes: Sendable {
                 status: .ok, headers: ChatHandler.jsonHeaders(requestID: context.requestID, deployment: success.deployment.id, policy: success.policy),
                 body: .init(byteBuffer: ByteBuffer(bytes: body.bytes)))
         } catch {
-            return ChatHandler.gatewayError(error, logger: context.logger)
-                .response(dialect: .openAI, requestID: context.requestID)
+            return ChatHandler.errorResponse(error, dialect: .openAI, context: context)
         }
     }
 
