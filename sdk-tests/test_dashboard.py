@@ -204,9 +204,17 @@ def test_dashboard_in_a_browser(browser, shots, admin_ajar):
     result = page.inner_text("#explain-result")
     status = page.get_attribute("#explain-result", "data-status")
     assert result.startswith("HTTP " + status)
-    assert status in ("200", "404"), result  # 404 until /api/policy/explain exists on this build
-    if status == "200":
-        assert "email" in result
+    assert status == "200", result
+    explanation = json.loads(result.split("\n", 1)[1])
+    assert explanation["decision"] == "route" and "email" in explanation["data_classes"]
+    assert "jane.doe@example.com" not in json.dumps(explanation.get("vendor_messages", []))
+    # As another tier: the unacceptable tier refuses everything.
+    page.select_option("#explain-tier", "unacceptable")
+    page.evaluate("delete document.getElementById('explain-result').dataset.status")
+    page.click("#explain-form button[type=submit]")
+    page.wait_for_function("document.getElementById('explain-result').dataset.status !== undefined")
+    refused = json.loads(page.inner_text("#explain-result").split("\n", 1)[1])
+    assert refused["decision"] == "refuse"
     page.screenshot(path=os.path.join(shots, "policy.png"), full_page=True)
 
     # Audit: the chain with the admin action, filterable, and a live verify.

@@ -280,7 +280,7 @@ struct DashboardRoutesTests {
         let missing = try await Self.send(ajar, .POST, "/ui/keys", form: [("app", "form-app")], cookie: cookie)
         #expect(missing.status == 403)
         let wrong = try await Self.send(
-            ajar, .POST, "/ui/keys", form: [("app", "form-app"), ("csrf", "0" + token.dropFirst())], cookie: cookie)
+            ajar, .POST, "/ui/keys", form: [("app", "form-app"), ("csrf", (token.hasPrefix("0") ? "1" : "0") + token.dropFirst())], cookie: cookie)
         #expect(wrong.status == 403)
         #expect(try await store.listKeys(includeRevoked: true).isEmpty)
 
@@ -349,8 +349,19 @@ struct DashboardRoutesTests {
         #expect(anonymous.status == 401)
         let forwarded = try await Self.send(
             ajar, .POST, "/ui/api/policy/explain", cookie: cookie, headers: [("x-ajar-csrf", csrf)], body: body)
-        // 404 until the explain endpoint exists on this branch; never an auth failure.
-        #expect([200, 404].contains(forwarded.status), "\(forwarded.status) \(forwarded.body)")
+        #expect(forwarded.status == 200, "\(forwarded.status) \(forwarded.body)")
+        let explanation = try #require(try? JSONParser.parse(forwarded.body))
+        #expect(explanation["decision"]?.stringValue == "route")
+        #expect(explanation["data_classes"]?.arrayValue?.compactMap(\.stringValue) == ["email"])
+        // What a vendor would see: the address pseudonymised.
+        let vendorText = explanation["vendor_messages"]?.arrayValue?.first?["content"]?.stringValue ?? ""
+        #expect(vendorText.contains("<EMAIL_1>") && !vendorText.contains("jane@example.com"))
+        // The admin may ask as another tier; only `tier` and `dialect` are passed on.
+        let unacceptable = try await Self.send(
+            ajar, .POST, "/ui/api/policy/explain?tier=unacceptable&evil=1", cookie: cookie,
+            headers: [("x-ajar-csrf", csrf)], body: body)
+        #expect(unacceptable.status == 200)
+        #expect((try? JSONParser.parse(unacceptable.body))?["decision"]?.stringValue == "refuse")
     }
 
     @Test("without an admin key the dashboard says how to set one; without a store, pages say so")

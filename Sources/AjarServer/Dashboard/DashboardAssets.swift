@@ -78,7 +78,9 @@ enum DashboardAssets {
             try {
               const headers = { "content-type": "application/json" };
               if (meta) headers["x-ajar-csrf"] = meta.content;
-              const response = await fetch("/ui/api/policy/explain", { method: "POST", headers, body, credentials: "same-origin" });
+              const tier = document.getElementById("explain-tier");
+              const url = "/ui/api/policy/explain" + (tier && tier.value ? "?tier=" + encodeURIComponent(tier.value) : "");
+              const response = await fetch(url, { method: "POST", headers, body, credentials: "same-origin" });
               const text = await response.text();
               let shown = text;
               try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch (_) {}

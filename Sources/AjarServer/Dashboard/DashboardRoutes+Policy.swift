@@ -20,10 +20,14 @@ extension DashboardRoutes {
               "messages": [{"role": "user", "content": "Write to jane.doe@example.com about IBAN DE89 3704 0044 0532 0130 00"}]
             }
             """
+        var tierNames = ["unacceptable", "high", "limited", "minimal"]
+        for name in gateway.config.policy.tiers.keys.sorted() where !tierNames.contains(name) { tierNames.append(name) }
+        let tiers = tierNames.map { "<option value=\"\(HTML.escape($0))\">\(HTML.escape($0))</option>" }.joined()
         out += """
             <h2>Explain a request</h2>
             <p>Paste an OpenAI chat-completions request: the policy's plan for it (as the admin) appears below. Nothing is sent to a model.</p>
             <form id="explain-form"><textarea id="explain-body" name="body" spellcheck="false">\(HTML.escape(sample))</textarea>
+            <label>As tier <select id="explain-tier" name="tier"><option value="">the admin's (policy default)</option>\(tiers)</select></label>
             <button type="submit">Explain</button></form>
             <pre id="explain-result" aria-live="polite"></pre>
             """

@@ -309,8 +309,15 @@ struct DashboardRoutes: Sendable {
         guard let body = try? await request.collectBody(upTo: gateway.config.server.maxBody) else {
             return Self.jsonError(.contentTooLarge, "The request is too large.")
         }
-        var head = HTTPRequest(
-            method: .post, scheme: nil, authority: request.head.authority, path: "/api/policy/explain")
+        // Only the options the endpoint knows are passed on: `tier` (the admin may ask for any) and `dialect`.
+        var options: [String] = []
+        for name in ["tier", "dialect"] {
+            if let value = request.uri.queryParameters[Substring(name)], !value.isEmpty {
+                options.append("\(name)=\(HTML.queryComponent(String(value)))")
+            }
+        }
+        let path = "/api/policy/explain" + (options.isEmpty ? "" : "?" + options.joined(separator: "&"))
+        var head = HTTPRequest(method: .post, scheme: nil, authority: request.head.authority, path: path)
         head.headerFields[.contentType] = "application/json"
         if let key = request.headers[.authorization] {
             head.headerFields[.authorization] = key
