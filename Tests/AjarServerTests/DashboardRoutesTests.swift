@@ -29,6 +29,7 @@ struct DashboardRoutesTests {
         policy:
           data:
             email: pseudonymise
+            iban: block
         """
 
     static func start(adminKey: String? = Self.adminKey) async throws -> (TestGateway, SQLiteStore, URL) {
@@ -157,6 +158,7 @@ struct DashboardRoutesTests {
         #expect(try await Self.chat(ajar, key: key.secret) == 200)
         #expect(
             try await Self.chat(ajar, key: key.secret, model: "open-chat", text: "mail jane@example.com please") == 200)
+        #expect(try await Self.chat(ajar, key: key.secret, text: "pay to DE89 3704 0044 0532 0130 00") == 403)
         let cookie = try await Self.login(ajar)
 
         let models = try await Self.send(ajar, .GET, "/ui/models", cookie: cookie)
@@ -191,13 +193,18 @@ struct DashboardRoutesTests {
         #expect(policy.body.contains("pseudonymised"))
         #expect(policy.body.contains("actions=email:pseudonymise"))
         #expect(policy.body.contains("id=\"explain-form\""))
-        #expect(!policy.body.contains("jane@example.com"))
+        // The history never shows a value (the explain form's sample text below it is the page's own).
+        let history = try #require(policy.body.components(separatedBy: "<h2>Explain a request</h2>").first)
+        #expect(!history.contains("jane@example.com") && !history.contains("DE89"))
+        // The blocked request is among the refusals, by its reason (classes named, never values).
+        let refusals = try #require(policy.body.range(of: "id=\"refusals\""))
+        #expect(policy.body[refusals.lowerBound...].contains("iban"))
 
         let audit = try await Self.send(ajar, .GET, "/ui/audit", cookie: cookie)
         #expect(audit.status == 200)
         #expect(audit.body.contains("key.created") && audit.body.contains("open-chat"))
         let verified = try await Self.send(ajar, .GET, "/ui/audit?verify=1", cookie: cookie)
-        #expect(verified.body.contains("The chain is intact: 3 records"))
+        #expect(verified.body.contains("The chain is intact: 4 records"))
 
         let keys = try await Self.send(ajar, .GET, "/ui/keys", cookie: cookie)
         #expect(keys.status == 200)
