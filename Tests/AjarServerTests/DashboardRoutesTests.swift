@@ -139,6 +139,11 @@ struct DashboardRoutesTests {
         let offsite = try await Self.send(
             ajar, .POST, "/ui/login", form: [("key", Self.adminKey), ("next", "//evil.example/")])
         #expect(offsite.headers["location"].first == "/ui")
+        #expect(offsite.headers["set-cookie"].first?.contains("Secure") == false)
+        // Behind a TLS-terminating proxy the cookie is Secure.
+        let proxied = try await Self.send(
+            ajar, .POST, "/ui/login", form: [("key", Self.adminKey)], headers: [("x-forwarded-proto", "https")])
+        #expect(proxied.headers["set-cookie"].first?.hasSuffix("; Secure") == true)
         // The admin key as a bearer token works without a session; a wrong one does not.
         #expect(
             try await Self.send(ajar, .GET, "/ui/keys", headers: [("authorization", "Bearer \(Self.adminKey)")]).status

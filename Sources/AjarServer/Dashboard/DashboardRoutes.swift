@@ -258,7 +258,8 @@ struct DashboardRoutes: Sendable {
         state.remember(key)
         var headers = HTTPFields()
         headers[.location] = Self.safeNext(fields["next"] ?? "/ui")
-        headers[.setCookie] = DashboardSession.setCookie(session.makeToken())
+        let https = request.head.scheme == "https" || request.headers[.forwardedProto]?.lowercased() == "https"
+        headers[.setCookie] = DashboardSession.setCookie(session.makeToken(), secure: https)
         headers[.cacheControl] = "no-store"
         return Response(status: .seeOther, headers: headers)
     }
@@ -389,4 +390,5 @@ final class DashboardState: Sendable {
 extension HTTPField.Name {
     static let csrfToken = Self("x-ajar-csrf")!
     static let referrerPolicy = Self("referrer-policy")!
+    static let forwardedProto = Self("x-forwarded-proto")!
 }

@@ -47,9 +47,10 @@ struct DashboardSession: Sendable {
         return Self.constantTimeEqual(csrfToken(for: token), candidate)
     }
 
-    /// The `Set-Cookie` value that stores `token` (HttpOnly, SameSite=Strict, only for /ui).
-    static func setCookie(_ token: String) -> String {
-        "\(cookieName)=\(token); Path=/ui; Max-Age=\(Int(lifetime)); HttpOnly; SameSite=Strict"
+    /// The `Set-Cookie` value that stores `token` (HttpOnly, SameSite=Strict, only for /ui), and
+    /// `Secure` when the dashboard is reached over HTTPS (a TLS-terminating proxy in front).
+    static func setCookie(_ token: String, secure: Bool = false) -> String {
+        "\(cookieName)=\(token); Path=/ui; Max-Age=\(Int(lifetime)); HttpOnly; SameSite=Strict\(secure ? "; Secure" : "")"
     }
 
     /// The `Set-Cookie` value that removes the session.
