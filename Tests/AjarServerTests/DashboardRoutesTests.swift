@@ -121,6 +121,8 @@ struct DashboardRoutesTests {
             #expect(reply.status == 303, "\(path)")
             #expect(reply.headers["location"].first == "/ui/login?next=\(Self.encode(path))", "\(path)")
         }
+        let filtered = try await Self.send(ajar, .GET, "/ui/audit?app=x&status=4xx")
+        #expect(filtered.headers["location"].first == "/ui/login?next=\(Self.encode("/ui/audit?app=x&status=4xx"))")
         let form = try await Self.send(ajar, .GET, "/ui/login?next=/ui/audit")
         #expect(form.status == 200)
         #expect(form.body.contains("name=\"key\"") && form.body.contains("value=\"/ui/audit\""))

@@ -142,6 +142,76 @@ struct AuditQueryStoreTests {
         }
     }
 
+    @Test("a record altered into something that is not JSON is listed as damaged, and filters still work",
+        arguments: StoreBackend.allCases)
+    func damagedRecord(backend: StoreBackend) async throws {
+        try await backend.withStore { store, sql in
+            try await Self.fill(store, count: 6)
+            try await sql("UPDATE audit_log SET record = '{\"unterminated' WHERE seq = 3")
+            let page = try await store.listAudit(AuditQuery())
+            #expect(page.entries.map(\.seq) == [6, 5, 4, 2, 1])
+            #expect(page.damaged == [3])
+            #expect(page.firstSeq == 6 && page.lastSeq == 1)
+            // Filters read what was appended (key_0 had records 3 and 6).
+            let byKey = try await store.listAudit(AuditQuery(keyID: "key_0"))
+            #expect(byKey.entries.map(\.seq) == [6])
+            #expect(byKey.damaged == (backend == .postgres ? [3] : []))
+            _ = try await store.auditPolicySummary(from: Self.start, to: Self.start.addingTimeInterval(86_400))
+            #expect(try await store.verifyAudit().firstBreak?.seq == 3)
+        }
+    }
+
+    @Test("the dashboard migration runs over a log that already holds a damaged record", arguments: StoreBackend.allCases)
+    func migrationOverDamagedLog(backend: StoreBackend) async throws {
+        try await backend.withStore { store, sql in
+            try await Self.fill(store, count: 6)
+            // Back to the schema before the migration, as an older gateway left it, then damage a row.
+            switch backend {
+            case .sqlite:
+                for index in ["kind_seq", "key_seq", "app_seq", "status_seq", "status_class_seq", "classes_time"] {
+                    try await sql("DROP INDEX audit_log_\(index)")
+                }
+                try await sql("DELETE FROM grdb_migrations WHERE identifier LIKE 'v2:%'")
+            case .postgres:
+                try await sql("DROP TRIGGER audit_log_fill_filters ON audit_log")
+                try await sql("DROP FUNCTION ajar_audit_fill_filters()")
+                try await sql("DROP FUNCTION ajar_audit_filter_fields(jsonb)")
+                for index in ["kind_seq", "key_seq", "app_seq", "status_seq", "status_class_seq", "classes_time"] {
+                    try await sql("DROP INDEX audit_log_\(index)")
+                }
+                try await sql(
+                    "ALTER TABLE audit_log DROP COLUMN filter_key_id, DROP COLUMN filter_app, DROP COLUMN filter_status, "
+                        + "DROP COLUMN filter_classes, DROP COLUMN filter_decision")
+                try await sql("DELETE FROM ajar_schema_migrations WHERE name LIKE 'v2:%'")
+            }
+            try await sql("UPDATE audit_log SET record = 'not json at all' WHERE seq = 2")
+            switch backend {
+            case .sqlite:
+                let sqlite = try #require(store as? SQLiteStore)
+                let reopened = try SQLiteStore(path: sqlite.path, logger: StoreBackend.logger)
+                try await Self.checkMigrated(reopened)
+                try await reopened.close()
+            case .postgres:
+                try await store.migrate()
+                try await Self.checkMigrated(store)
+            }
+        }
+    }
+
+    /// After the migration: old rows are found by their fields, new appends too, the damaged row is damaged.
+    static func checkMigrated(_ store: any GatewayStore) async throws {
+        let byKey = try await store.listAudit(AuditQuery(keyID: "key_1"))
+        #expect(byKey.entries.map(\.seq) == [4, 1])
+        try await store.appendAudit(record(7))
+        let refused = try await store.listAudit(AuditQuery(status: 403...403))
+        #expect(refused.entries.map(\.seq) == [4])
+        let all = try await store.listAudit(AuditQuery())
+        #expect(all.entries.map(\.seq) == [7, 6, 5, 4, 3, 1])
+        #expect(all.damaged == [2])
+        let groups = try await store.auditPolicySummary(from: start, to: start.addingTimeInterval(86_400))
+        #expect(groups.filter { $0.dataClasses == ["email"] }.reduce(0) { $0 + $1.count } == 2)  // 3 and 6
+    }
+
     @Test("100,000 audit records: a filtered page deep in the log returns the right rows, in order")
     func largeLog() async throws {
         try await TemporaryStore.with { store in

@@ -77,6 +77,13 @@ extension DashboardRoutes {
             }
         }
 
+        if !page.damaged.isEmpty {
+            let seqs = page.damaged.map(String.init).joined(separator: ", ")
+            verification +=
+                "<p class=\"bad\" id=\"damaged-records\">Record \(seqs) on this page cannot be read: it is not a "
+                + "record the gateway wrote. Verify the chain to see what happened.</p>"
+        }
+
         // The filter as query text, for the pager and verify links.
         var kept: [(String, String)] = []
         for name in ["from", "to", "key", "app", "status", "kind"] {
@@ -88,12 +95,12 @@ extension DashboardRoutes {
                 + (all.isEmpty ? "" : "?" + all.map { "\($0.0)=\(HTML.queryComponent($0.1))" }.joined(separator: "&"))
         }
         var pager: [String] = []
-        if page.hasNewer, let first = page.entries.first {
-            pager.append("<a href=\"\(HTML.escape(link([("after", String(first.seq))])))\" rel=\"prev\">← Newer</a>")
+        if page.hasNewer, let first = page.firstSeq {
+            pager.append("<a href=\"\(HTML.escape(link([("after", String(first))])))\" rel=\"prev\">← Newer</a>")
             pager.append("<a href=\"\(HTML.escape(link([])))\">Newest</a>")
         }
-        if page.hasOlder, let last = page.entries.last {
-            pager.append("<a href=\"\(HTML.escape(link([("before", String(last.seq))])))\" rel=\"next\">Older →</a>")
+        if page.hasOlder, let last = page.lastSeq {
+            pager.append("<a href=\"\(HTML.escape(link([("before", String(last))])))\" rel=\"next\">Older →</a>")
         }
         let rows: [[String]] = page.entries.map { entry in
             let record = entry.record

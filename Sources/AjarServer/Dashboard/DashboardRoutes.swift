@@ -129,7 +129,8 @@ struct DashboardRoutes: Sendable {
             return Self.html(
                 .unauthorized, DashboardLayout.message(title: "Wrong key", text: "This page needs the admin key."))
         case .loginNeeded:
-            let next = request.uri.path
+            // Back to the same page, filters included, after logging in.
+            let next = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
             var headers = HTTPFields()
             headers[.location] = "/ui/login?next=" + HTML.queryComponent(next)
             headers[.cacheControl] = "no-store"

@@ -72,11 +72,32 @@ package struct AuditPage: Sendable, Hashable {
     package var hasOlder: Bool
     /// Whether newer matching entries exist (then ask for `.after(entries.first.seq)`).
     package var hasNewer: Bool
+    /// Rows on this page whose record cannot be read (not a canonical record: damaged or
+    /// tampered with), by seq, newest first; ``GatewayStore/verifyAudit()`` says what happened.
+    package var damaged: [Int64]
+    /// The seq of the first and last row of the page, readable or not (for the pager).
+    package var firstSeq: Int64?
+    package var lastSeq: Int64?
 
-    package init(entries: [AuditEntry], hasOlder: Bool, hasNewer: Bool) {
+    package init(entries: [AuditEntry], hasOlder: Bool, hasNewer: Bool, damaged: [Int64] = []) {
         self.entries = entries
         self.hasOlder = hasOlder
         self.hasNewer = hasNewer
+        self.damaged = damaged
+        self.firstSeq = entries.first?.seq
+        self.lastSeq = entries.last?.seq
+    }
+
+    /// The page of stored rows (newest first), decoding each.
+    package init(rows: [AuditRow], hasOlder: Bool, hasNewer: Bool) {
+        var entries: [AuditEntry] = []
+        var damaged: [Int64] = []
+        for row in rows {
+            if let entry = AuditEntry(row) { entries.append(entry) } else { damaged.append(row.seq) }
+        }
+        self.init(entries: entries, hasOlder: hasOlder, hasNewer: hasNewer, damaged: damaged)
+        firstSeq = rows.first?.seq
+        lastSeq = rows.last?.seq
     }
 }
 

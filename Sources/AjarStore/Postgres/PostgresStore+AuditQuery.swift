@@ -2,8 +2,8 @@ import AjarCore
 import Foundation
 import PostgresNIO
 
-// The dashboard's reads on PostgreSQL: the same queries as SQLite's, with jsonb expressions that
-// match the expression indexes of ``PostgresStore/dashboardMigrations`` exactly.
+// The dashboard's reads on PostgreSQL: the same queries as SQLite's, over copies of the record's
+// fields that an insert trigger keeps in `filter_*` columns (see ``PostgresStore/dashboardMigrations``).
 extension PostgresStore {
     package func listAudit(_ query: AuditQuery) async throws -> AuditPage {
         var conditions: [String] = []
@@ -73,7 +73,7 @@ extension PostgresStore {
                 rows = Array(rows.prefix(limit)).reversed()
                 hasOlder = !(try await fetch(connection, "<=", seq, descending: true, count: 1)).isEmpty
             }
-            return AuditPage(entries: rows.compactMap(AuditEntry.init), hasOlder: hasOlder, hasNewer: hasNewer)
+            return AuditPage(rows: rows, hasOlder: hasOlder, hasNewer: hasNewer)
         }
     }
 
@@ -84,28 +84,23 @@ extension PostgresStore {
             try await self.all(
                 connection,
                 """
-                SELECT time_ms / 86400000 AS day, (\(unescaped: Self.auditClassesExpression))::TEXT AS classes,
-                       record::jsonb ->> 'decision' AS decision, \(unescaped: Self.auditStatusExpression) AS status,
-                       COUNT(*)::BIGINT AS n
+                SELECT time_ms / 86400000 AS day, filter_classes, filter_decision, filter_status, COUNT(*)::BIGINT
                 FROM audit_log
-                WHERE time_ms >= \(fromMs) AND time_ms < \(toMs) AND \(unescaped: Self.auditClassesExpression) <> '[]'::jsonb
-                GROUP BY day, classes, decision, status
+                WHERE time_ms >= \(fromMs) AND time_ms < \(toMs) AND filter_classes <> '[]'
+                GROUP BY day, filter_classes, filter_decision, filter_status
                 UNION ALL
-                SELECT time_ms / 86400000 AS day, '[]' AS classes,
-                       record::jsonb ->> 'decision' AS decision, \(unescaped: Self.auditStatusExpression) AS status,
-                       COUNT(*)::BIGINT AS n
+                SELECT time_ms / 86400000 AS day, filter_classes, filter_decision, filter_status, COUNT(*)::BIGINT
                 FROM audit_log
-                WHERE \(unescaped: Self.auditStatusExpression) = 403 AND time_ms >= \(fromMs) AND time_ms < \(toMs)
-                      AND \(unescaped: Self.auditClassesExpression) = '[]'::jsonb
-                GROUP BY day, decision, status
+                WHERE filter_status = 403 AND time_ms >= \(fromMs) AND time_ms < \(toMs) AND filter_classes = '[]'
+                GROUP BY day, filter_classes, filter_decision, filter_status
                 """
             ) { row in
                 let (days, classes, decision, status, count) = try row.decode(
-                    (Int64, String, String?, Int64, Int64).self)
+                    (Int64, String, String?, Int64?, Int64).self)
                 return AuditPolicyGroup(
                     day: BudgetPeriod.day.key(for: Date(millisecondsSince1970: days * 86_400_000)),
                     dataClasses: (try? JSONParser.parse(classes))?.arrayValue?.compactMap(\.stringValue) ?? [],
-                    decision: decision, status: Int(status), count: Int(count))
+                    decision: decision, status: Int(status ?? 0), count: Int(count))
             }
         }
     }
@@ -139,25 +134,82 @@ extension PostgresStore {
         .sortedForSeries()
     }
 
-    // MARK: - Expressions shared with the indexes
+    // MARK: - The filter columns and their indexes
 
-    static let auditKeyExpression = "(record::jsonb ->> 'key_id')"
-    static let auditAppExpression = "(record::jsonb ->> 'app')"
-    static let auditStatusExpression = "((record::jsonb ->> 'status')::BIGINT)"
-    static let auditClassesExpression = "(record::jsonb -> 'data_classes')"
-    static let auditStatusClassExpression = "(((record::jsonb ->> 'status')::BIGINT) / 100)"
+    static let auditKeyExpression = "filter_key_id"
+    static let auditAppExpression = "filter_app"
+    static let auditStatusExpression = "filter_status"
+    static let auditStatusClassExpression = "(filter_status / 100)"
 
-    /// Indexes for the dashboard's audit filters and policy summary.
+    /// Copies of the record fields the dashboard filters on, in columns of their own, with indexes.
+    ///
+    /// Columns filled by a `BEFORE INSERT` trigger rather than expression indexes over
+    /// `record::jsonb`: an expression index would make every write of a row whose record is not
+    /// JSON fail — and with it this migration on a log that already holds a damaged row, so a
+    /// tampered log would stop the gateway from starting instead of being reported by
+    /// ``verifyAudit()``. The trigger parses each appended record once (appends are always
+    /// canonical JSON); existing rows are filled once here, skipping any that do not parse.
+    /// Rows altered later keep the copies of what was appended, which is what verify compares.
     static let dashboardMigrations: [(name: String, statements: [String])] = [
         (
-            "v2: audit indexes for the dashboard's filters",
+            "v2: audit filter columns and indexes for the dashboard",
             [
+                """
+                ALTER TABLE audit_log ADD COLUMN filter_key_id TEXT, ADD COLUMN filter_app TEXT,
+                    ADD COLUMN filter_status BIGINT, ADD COLUMN filter_classes TEXT, ADD COLUMN filter_decision TEXT
+                """,
+                """
+                CREATE FUNCTION ajar_audit_filter_fields(j jsonb, OUT key_id TEXT, OUT app TEXT, OUT status BIGINT,
+                                                         OUT classes TEXT, OUT decision TEXT)
+                LANGUAGE sql IMMUTABLE AS $fields$
+                    SELECT j ->> 'key_id', j ->> 'app',
+                           CASE WHEN (j ->> 'status') ~ '^-?[0-9]{1,18}$' THEN (j ->> 'status')::BIGINT END,
+                           CASE WHEN jsonb_typeof(j -> 'data_classes') = 'array' THEN (j -> 'data_classes')::TEXT
+                                ELSE '[]' END,
+                           j ->> 'decision'
+                $fields$
+                """,
+                """
+                CREATE FUNCTION ajar_audit_fill_filters() RETURNS trigger LANGUAGE plpgsql AS $fill$
+                DECLARE
+                    f record;
+                BEGIN
+                    SELECT * INTO f FROM ajar_audit_filter_fields(NEW.record::jsonb);
+                    NEW.filter_key_id := f.key_id;
+                    NEW.filter_app := f.app;
+                    NEW.filter_status := f.status;
+                    NEW.filter_classes := f.classes;
+                    NEW.filter_decision := f.decision;
+                    RETURN NEW;
+                END
+                $fill$
+                """,
+                """
+                CREATE FUNCTION ajar_try_jsonb(t TEXT) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $try$
+                BEGIN
+                    RETURN t::jsonb;
+                EXCEPTION WHEN others THEN
+                    RETURN NULL;
+                END
+                $try$
+                """,
+                """
+                UPDATE audit_log SET (filter_key_id, filter_app, filter_status, filter_classes, filter_decision) =
+                    (SELECT f.key_id, f.app, f.status, f.classes, f.decision
+                     FROM ajar_audit_filter_fields(ajar_try_jsonb(record)) f)
+                WHERE ajar_try_jsonb(record) IS NOT NULL
+                """,
+                "DROP FUNCTION ajar_try_jsonb(TEXT)",
+                """
+                CREATE TRIGGER audit_log_fill_filters BEFORE INSERT ON audit_log
+                FOR EACH ROW EXECUTE FUNCTION ajar_audit_fill_filters()
+                """,
                 "CREATE INDEX audit_log_kind_seq ON audit_log (kind, seq)",
-                "CREATE INDEX audit_log_key_seq ON audit_log (\(auditKeyExpression), seq)",
-                "CREATE INDEX audit_log_app_seq ON audit_log (\(auditAppExpression), seq)",
-                "CREATE INDEX audit_log_status_seq ON audit_log (\(auditStatusExpression), seq)",
-                "CREATE INDEX audit_log_status_class_seq ON audit_log (\(auditStatusClassExpression), seq)",
-                "CREATE INDEX audit_log_classes_time ON audit_log (time_ms) WHERE \(auditClassesExpression) <> '[]'::jsonb",
+                "CREATE INDEX audit_log_key_seq ON audit_log (filter_key_id, seq)",
+                "CREATE INDEX audit_log_app_seq ON audit_log (filter_app, seq)",
+                "CREATE INDEX audit_log_status_seq ON audit_log (filter_status, seq)",
+                "CREATE INDEX audit_log_status_class_seq ON audit_log ((filter_status / 100), seq)",
+                "CREATE INDEX audit_log_classes_time ON audit_log (time_ms) WHERE filter_classes <> '[]'",
             ]
         )
     ]

@@ -91,7 +91,7 @@ extension SQLiteStore {
                     rows = Array(rows.prefix(limit)).reversed()
                     hasOlder = !(try fetch("seq <= ?", seq, descending: true, count: 1)).isEmpty
                 }
-                return AuditPage(entries: rows.compactMap(AuditEntry.init), hasOlder: hasOlder, hasNewer: hasNewer)
+                return AuditPage(rows: rows, hasOlder: hasOlder, hasNewer: hasNewer)
             }
         }
     }
@@ -107,14 +107,14 @@ extension SQLiteStore {
                     db,
                     sql: """
                         SELECT time_ms / 86400000 AS day, \(Self.auditClassesExpression) AS classes,
-                               json_extract(record, '$.decision') AS decision, \(Self.auditStatusExpression) AS status,
+                               \(Self.field("decision")) AS decision, \(Self.auditStatusExpression) AS status,
                                COUNT(*) AS n
                         FROM audit_log
                         WHERE time_ms >= ? AND time_ms < ? AND \(Self.auditClassesExpression) <> '[]'
                         GROUP BY day, classes, decision, status
                         UNION ALL
                         SELECT time_ms / 86400000 AS day, '[]' AS classes,
-                               json_extract(record, '$.decision') AS decision, \(Self.auditStatusExpression) AS status,
+                               \(Self.field("decision")) AS decision, \(Self.auditStatusExpression) AS status,
                                COUNT(*) AS n
                         FROM audit_log
                         WHERE \(Self.auditStatusExpression) = 403 AND time_ms >= ? AND time_ms < ?
@@ -169,12 +169,20 @@ extension SQLiteStore {
 
     // MARK: - Expressions shared with the indexes
 
-    static let auditKeyExpression = "json_extract(record, '$.key_id')"
-    static let auditAppExpression = "json_extract(record, '$.app')"
-    static let auditStatusExpression = "json_extract(record, '$.status')"
-    static let auditClassesExpression = "json_extract(record, '$.data_classes')"
+    // Each guarded by json_valid: an expression that fails on a row whose record is not JSON would
+    // make writing such a row fail, and this migration too on a log that already holds one, so a
+    // tampered log would stop the store from opening instead of being reported by verifyAudit().
+    static let auditKeyExpression = field("key_id")
+    static let auditAppExpression = field("app")
+    static let auditStatusExpression = field("status")
+    static let auditClassesExpression = field("data_classes")
     /// The status's hundreds digit (2 for 2xx): SQLite divides integers as integers.
-    static let auditStatusClassExpression = "(json_extract(record, '$.status') / 100)"
+    static let auditStatusClassExpression = "(\(field("status")) / 100)"
+
+    /// A record field, or NULL when the record is not JSON.
+    static func field(_ name: String) -> String {
+        "CASE WHEN json_valid(record) THEN json_extract(record, '$.\(name)') END"
+    }
 
     /// The strings of a JSON array's text (`["email","iban"]`); empty for anything else.
     static func strings(inJSONArray text: String) -> [String] {
@@ -191,7 +199,8 @@ extension SQLiteStore {
                     CREATE INDEX audit_log_app_seq ON audit_log (\(auditAppExpression), seq);
                     CREATE INDEX audit_log_status_seq ON audit_log (\(auditStatusExpression), seq);
                     CREATE INDEX audit_log_status_class_seq ON audit_log (\(auditStatusClassExpression), seq);
-                    CREATE INDEX audit_log_classes_time ON audit_log (time_ms) WHERE \(auditClassesExpression) <> '[]';
+                    CREATE INDEX audit_log_classes_time ON audit_log (time_ms)
+                        WHERE \(auditClassesExpression) <> '[]';
                     """)
         }
     }
