@@ -175,7 +175,6 @@ struct AuditQueryStoreTests {
             case .postgres:
                 try await sql("DROP TRIGGER audit_log_fill_filters ON audit_log")
                 try await sql("DROP FUNCTION ajar_audit_fill_filters()")
-                try await sql("DROP FUNCTION ajar_audit_filter_fields(jsonb)")
                 for index in ["kind_seq", "key_seq", "app_seq", "status_seq", "status_class_seq", "classes_time"] {
                     try await sql("DROP INDEX audit_log_\(index)")
                 }
