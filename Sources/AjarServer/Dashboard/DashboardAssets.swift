@@ -68,6 +68,7 @@ enum DashboardAssets {
             event.preventDefault();
             const body = document.getElementById("explain-body").value;
             output.textContent = "…";
+            delete output.dataset.status;
             try {
               JSON.parse(body);
             } catch (error) {
