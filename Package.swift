@@ -192,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AjarGatewayTests",
-            dependencies: ["AjarGateway", "AjarProviders", "AjarPolicy", "AjarTesting", "AjarCore"],
+            dependencies: ["AjarGateway", "AjarProviders", "AjarPolicy", "AjarTesting", "AjarCore", "AjarStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

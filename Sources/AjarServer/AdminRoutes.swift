@@ -89,16 +89,14 @@ struct AdminRoutes: Sendable {
     }
 
     private func rotate(_ id: String, _ context: AjarRequestContext, _ accountant: Accountant) async throws -> JSON {
-        let created = try await accountant.store.rotateKey(id: id)
-        await accountant.audit(action: "key.rotated", requestID: context.requestID, details: ["id": .string(id)])
+        let created = try await accountant.rotateKey(id: id, requestID: context.requestID)
         var result = Self.json(created.record).objectValue ?? [:]
         result["secret"] = .string(created.secret.value)
         return .object(result)
     }
 
     private func revoke(_ id: String, _ context: AjarRequestContext, _ accountant: Accountant) async throws -> JSON {
-        let record = try await accountant.store.revokeKey(id: id)
-        await accountant.audit(action: "key.revoked", requestID: context.requestID, details: ["id": .string(id)])
+        let record = try await accountant.revokeKey(id: id, requestID: context.requestID)
         return Self.json(record)
     }
 

@@ -69,6 +69,15 @@ package protocol GatewayStore: Sendable {
     /// The counter for a scope (`BudgetScope.key(id)` / `BudgetScope.team(name)`) in the period containing `at`.
     func budgetStatus(scope: String, at: Date) async throws -> BudgetStatus?
 
+    /// Admits several requests, in order — for each, the rate check of
+    /// ``admit(keyID:tokens:limits:at:)`` and, if counted, the reservation of
+    /// ``reserve(keyID:team:estimateMicros:at:)`` — with the outcome they would have one after
+    /// another. SQLite does the whole group in one transaction (all or nothing); PostgreSQL one
+    /// admission per transaction, so that no transaction holds several keys' counters.
+    /// - Throws: ``StoreError/invalidArgument(_:)`` (negative estimate or tokens, before anything
+    ///   is written) or ``StoreError/keyNotFound(_:)``.
+    func admit(_ admissions: [Admission]) async throws -> [AdmissionOutcome]
+
     // MARK: Rate limits
 
     /// Counts one request of `tokens` (estimated) tokens against the key's per-minute limits, in a
@@ -96,6 +105,13 @@ package protocol GatewayStore: Sendable {
     /// - Returns: the entry with its seq and hashes.
     @discardableResult
     func appendAudit(_ record: AuditRecord) async throws -> AuditEntry
+
+    /// Writes the records of several finished requests in one transaction, in order — for each:
+    /// settle (as ``settle(_:actualCostMicros:)``, a settled reservation is ignored), charge tokens,
+    /// record usage, append the audit record — all or nothing. When this returns, all are committed.
+    /// - Returns: the audit entries, in the order given.
+    @discardableResult
+    func commit(_ records: [RequestRecord]) async throws -> [AuditEntry]
 
     /// Walks the whole chain and reports the first record that was altered, removed or reordered.
     func verifyAudit() async throws -> AuditVerification

@@ -12,11 +12,13 @@ package enum StorageConfiguration: Sendable, Hashable {
 
     /// Opens the store. Then run ``GatewayStore/run()`` for its lifetime (a ServiceGroup service)
     /// and call ``GatewayStore/migrate()`` once it runs.
+    /// - Parameter serving: for `ajar serve`: a SQLite database then has this one serving process
+    ///   (see ``SQLiteStore/init(path:durability:serving:logger:)``); PostgreSQL is shared anyway.
     /// - Throws: ``StoreError/invalidConfiguration(_:)`` or ``StoreError/migration(_:)``.
-    package func makeStore(logger: Logger) throws -> any GatewayStore {
+    package func makeStore(serving: Bool = false, logger: Logger) throws -> any GatewayStore {
         switch self {
         case .sqlite(let path, let durability):
-            try SQLiteStore(path: path, durability: durability, logger: logger)
+            try SQLiteStore(path: path, durability: durability, serving: serving, logger: logger)
         case .postgres(let url, let maximumConnections):
             try PostgresStore(url: url, maximumConnections: maximumConnections, logger: logger)
         }

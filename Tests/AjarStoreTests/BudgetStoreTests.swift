@@ -142,7 +142,7 @@ struct BudgetStoreTests {
     }
 
     @Test(
-        "reservations never settled (a process died) are released, charging nothing", arguments: StoreBackend.allCases)
+        "reservations never settled (a process died) are released, charging nothing", arguments: StoreBackend.shared)
     func releaseStale(backend: StoreBackend) async throws {
         try await backend.withStore { store, _ in
             let key = try await store.createKey(
@@ -208,7 +208,7 @@ struct BudgetStoreTests {
         try await backend.withStore { store, _ in try await Self.race([store]) }
     }
 
-    @Test("the same race across two store instances on one database", arguments: StoreBackend.allCases)
+    @Test("the same race across two store instances on one database", arguments: StoreBackend.shared)
     func concurrentReservationsTwoInstances(backend: StoreBackend) async throws {
         try await backend.withTwoStores { first, second in try await Self.race([first, second]) }
     }

@@ -65,7 +65,7 @@ struct RateLimitStoreTests {
         }
     }
 
-    @Test("concurrent requests from two instances never pass the limit together", arguments: StoreBackend.allCases)
+    @Test("concurrent requests from two instances never pass the limit together", arguments: StoreBackend.shared)
     func sharedAcrossInstances(backend: StoreBackend) async throws {
         try await backend.withTwoStores { first, second in
             let limits = RateLimits(requestsPerMinute: 25)

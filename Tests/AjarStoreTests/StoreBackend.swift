@@ -5,12 +5,18 @@ import Testing
 
 @testable import AjarStore
 
-/// The two implementations every shared test runs against.
+/// The implementations every shared test runs against: SQLite as the CLI and readers open it,
+/// SQLite as the serving process opens it (budgets and rate limits in memory), and PostgreSQL.
 enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite
+    case sqliteServing = "sqlite-serving"
     case postgres
 
     var testDescription: String { rawValue }
+
+    /// The backends where several instances share budgets and rate limits (a SQLite database
+    /// has at most one serving process: ``SQLiteServingTests``).
+    static let shared: [StoreBackend] = [.sqlite, .postgres]
 
     static let logger = Logger(label: "ajar.store.tests")
 
@@ -19,8 +25,8 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         logger: Logger = StoreBackend.logger, _ body: (any GatewayStore, RawSQL) async throws -> Result
     ) async throws -> Result {
         switch self {
-        case .sqlite:
-            return try await TemporaryStore.with(logger: logger) { store in
+        case .sqlite, .sqliteServing:
+            return try await TemporaryStore.with(logger: logger, serving: self == .sqliteServing) { store in
                 try await body(store, RawSQL { try await store.execute(rawSQL: $0) })
             }
         case .postgres:
@@ -37,8 +43,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         _ body: (any GatewayStore, any GatewayStore) async throws -> Result
     ) async throws -> Result {
         switch self {
-        case .sqlite:
-            return try await TemporaryStore.with(logger: StoreBackend.logger) { first in
+        case .sqlite, .sqliteServing:
+            // Two processes on one SQLite file: at most one of them serves it.
+            return try await TemporaryStore.with(logger: StoreBackend.logger, serving: self == .sqliteServing) { first in
                 let second = try SQLiteStore(path: first.path, logger: StoreBackend.logger)
                 do {
                     let result = try await body(first, second)

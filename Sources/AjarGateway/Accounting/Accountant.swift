@@ -17,16 +17,35 @@ package final class Accountant: Sendable {
     /// USD per compute-second charged for local models, so open and closed spend compare.
     let localComputePrice: Double
     let logger: Logger
-    /// The record each key last authenticated with, so admitting its request needs no second
-    /// read. Refreshed by every authentication, which always asks the store (a revoked or rotated
-    /// key fails there at once).
-    private let lastRecords = Mutex<[String: KeyRecord]>([:])
+    /// Keys recently authenticated, by the SHA-256 of their secret, so that a busy key costs no
+    /// store read per request. An entry lives ``keyCacheLifetime``; rotating or revoking a key
+    /// through this process (``rotateKey(id:requestID:)``, ``revokeKey(id:requestID:)``) drops
+    /// every entry at once, and a change made elsewhere (the CLI, another instance) is seen
+    /// within the lifetime.
+    private let keyCache = Mutex(KeyCache())
+    private struct KeyCache: Sendable {
+        struct Entry: Sendable {
+            var record: KeyRecord
+            var expires: ContinuousClock.Instant
+        }
+        /// By the SHA-256 of the secret (the digest's bytes), never the secret itself.
+        var bySecret: [Data: Entry] = [:]
+        /// The record each key last authenticated with, so admitting its request needs no second read.
+        var byID: [String: KeyRecord] = [:]
+    }
+    package static let keyCacheLifetime: Duration = .seconds(1)
+    /// Finished requests' records, committed in groups.
+    private let committer: GroupBatcher<RequestRecord, AuditEntry>
+    /// Admissions (rate check and reservation), done in groups.
+    private let admitter: GroupBatcher<Admission, AdmissionOutcome>
 
     package init(store: any GatewayStore, adminKey: Secret?, localComputePrice: Double = 0, logger: Logger = Logger(label: "ajar.accounting")) {
         self.store = store
         self.adminKeyDigest = adminKey.map { Array(SHA256.hash(data: Data($0.value.utf8))) }
         self.localComputePrice = localComputePrice
         self.logger = logger
+        self.committer = GroupBatcher(perform: store.commit)
+        self.admitter = GroupBatcher(perform: store.admit)
     }
 
     // MARK: - Who
@@ -46,6 +65,11 @@ package final class Accountant: Sendable {
     ///   anonymous principal, so SDKs that insist on sending some key keep working.
     package func authenticate(_ secret: String?) async throws(GatewayError) -> Principal {
         if let secret, !secret.isEmpty {
+            let digest = Data(SHA256.hash(data: Data(secret.utf8)))
+            let now = ContinuousClock.now
+            if let cached = keyCache.withLock({ $0.bySecret[digest] }), cached.expires > now {
+                return Self.principal(cached.record)
+            }
             let record: KeyRecord?
             do {
                 record = try await store.authenticate(Secret(secret))
@@ -54,9 +78,10 @@ package final class Accountant: Sendable {
                 throw .unavailable("The key store is unavailable.", retryAfter: 1)
             }
             if let record {
-                lastRecords.withLock { records in
-                    if records.count > 100_000 { records.removeAll() }
-                    records[record.id] = record
+                keyCache.withLock { cache in
+                    if cache.bySecret.count > 100_000 { cache = KeyCache() }
+                    cache.bySecret[digest] = KeyCache.Entry(record: record, expires: now + Self.keyCacheLifetime)
+                    cache.byID[record.id] = record
                 }
                 return Self.principal(record)
             }
@@ -106,36 +131,35 @@ package final class Accountant: Sendable {
         if !principal.mayUse(model: request.model) {
             throw .forbidden("This key may not use the model '\(request.model)'.", code: "model_not_allowed")
         }
-        var record = lastRecords.withLock { $0[keyID] }
+        var record = keyCache.withLock { cache in cache.byID[keyID] }
         if record == nil {
             do { record = try await store.key(id: keyID) } catch { throw .unavailable("The key store is unavailable.", retryAfter: 1) }
         }
         let limits = record?.rateLimits ?? RateLimits()
         let promptEstimate = Self.promptTokens(request)
-        if !limits.isUnlimited {
-            let decision: RateLimitDecision
-            do {
-                decision = try await store.admit(keyID: keyID, tokens: promptEstimate, limits: limits, at: now)
-            } catch {
-                throw .unavailable("The key store is unavailable.", retryAfter: 1)
-            }
-            if case .limited(let retryAfter, let kind) = decision {
-                throw .rateLimited(
-                    "Rate limit reached for this key: \(kind == .requests ? "requests" : "tokens") per minute. Retry after \(retryAfter) s.",
-                    retryAfter: Double(retryAfter))
-            }
-        }
         // Worst case over the deployments that may serve it: prompt × input + max output × output.
         let maxOutput = request.maxTokens ?? cards.compactMap(\.contextWindow).min().map { min($0, 4096) } ?? 4096
         let estimate = cards.compactMap(\.pricing).map { price in
             (Double(promptEstimate) * price.input + Double(maxOutput) * price.output) / 1_000_000
         }.max() ?? 0
-        let outcome: ReserveOutcome
+        let admission: AdmissionOutcome
         do {
-            outcome = try await store.reserve(
-                keyID: keyID, team: principal.team.isEmpty ? nil : principal.team, estimateMicros: Self.micros(estimate), at: now)
+            admission = try await admitter.submit(
+                Admission(
+                    keyID: keyID, team: principal.team.isEmpty ? nil : principal.team, estimateMicros: Self.micros(estimate),
+                    tokens: promptEstimate, limits: limits, at: now))
         } catch {
+            logger.error("admission failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
             throw .unavailable("The budget store is unavailable.", retryAfter: 1)
+        }
+        let outcome: ReserveOutcome
+        switch admission {
+        case .limited(let retryAfter, let kind):
+            throw .rateLimited(
+                "Rate limit reached for this key: \(kind == .requests ? "requests" : "tokens") per minute. Retry after \(retryAfter) s.",
+                retryAfter: Double(retryAfter))
+        case .counted(let reserved):
+            outcome = reserved
         }
         switch outcome {
         case .reserved(let reservation):
@@ -163,7 +187,8 @@ package final class Accountant: Sendable {
         package var answer: String?
     }
 
-    /// Settles the reservation with the true cost, records usage and appends the audit record.
+    /// Settles the reservation with the true cost, records usage and appends the audit record, in
+    /// one group commit with other requests finishing at the same time; returns once committed.
     /// Errors are logged, not thrown: the client's answer is already decided.
     package func finish(_ outcome: Outcome) async {
         let ticket = outcome.ticket
@@ -177,68 +202,89 @@ package final class Accountant: Sendable {
             }
         }
         let micros = Self.micros(cost)
-        do {
-            if let reservation = ticket.reservation {
-                try await store.settle(reservation, actualCostMicros: outcome.status < 300 ? micros : 0)
-            }
-            if ticket.chargesTokens, let keyID = ticket.principal.keyID, let usage = outcome.usage {
-                try await store.chargeTokens(keyID: keyID, tokens: usage.completionTokens, at: Date())
-            }
-            let principal = ticket.principal
-            if let card = outcome.served {
-                try await store.recordUsage(
-                    UsageRecord(
-                        time: ticket.started, requestID: ticket.requestID, keyID: principal.keyID, app: principal.app,
-                        team: principal.team.isEmpty ? nil : principal.team, model: card.alias, provider: card.provider,
-                        tokensIn: outcome.usage?.promptTokens ?? 0, tokensOut: outcome.usage?.completionTokens ?? 0,
-                        tokensCached: outcome.usage?.cachedPromptTokens ?? 0, costMicros: micros,
-                        latencyMs: Int(elapsed * 1000), status: outcome.status))
-            }
-            var content: JSON?
-            if outcome.plan?.auditContent == true {
-                // The content the vendor saw: pseudonymised where the policy said so.
-                let request = outcome.served.flatMap { card in outcome.plan?.request(for: card) } ?? outcome.plan?.vendorRequest
-                var object: JSONObject = [:]
-                object["messages"] = .array((request?.messages ?? []).map { ["role": .string($0.role.rawValue), "text": .string($0.text)] })
-                if let answer = outcome.answer { object["answer"] = .string(answer) }
-                content = .object(object)
-            }
-            try await store.appendAudit(
-                AuditRecord(
-                    kind: .request, time: ticket.started, requestID: ticket.requestID, keyID: principal.keyID,
-                    app: principal.app, team: principal.team.isEmpty ? nil : principal.team,
-                    tier: outcome.plan?.tier ?? principal.tier, modelRequested: ticket.request.model,
-                    modelServed: outcome.deployment, deploymentsTried: outcome.attempts,
-                    decision: outcome.plan.map { $0.trace.headerValue(chosen: outcome.deployment) },
-                    dataClasses: (outcome.plan?.dataClasses ?? []).map(\.rawValue),
-                    tokensIn: outcome.usage?.promptTokens, tokensOut: outcome.usage?.completionTokens,
-                    tokensCached: outcome.usage?.cachedPromptTokens, costMicros: micros, status: outcome.status,
-                    latencyMs: Int(elapsed * 1000), content: content))
-        } catch {
-            logger.error("accounting failed", metadata: ["request.id": "\(ticket.requestID)", "error": "\(error)"])
+        let principal = ticket.principal
+        var content: JSON?
+        if outcome.plan?.auditContent == true {
+            // The content the vendor saw: pseudonymised where the policy said so.
+            let request = outcome.served.flatMap { card in outcome.plan?.request(for: card) } ?? outcome.plan?.vendorRequest
+            var object: JSONObject = [:]
+            object["messages"] = .array((request?.messages ?? []).map { ["role": .string($0.role.rawValue), "text": .string($0.text)] })
+            if let answer = outcome.answer { object["answer"] = .string(answer) }
+            content = .object(object)
         }
+        let audit = AuditRecord(
+            kind: .request, time: ticket.started, requestID: ticket.requestID, keyID: principal.keyID,
+            app: principal.app, team: principal.team.isEmpty ? nil : principal.team,
+            tier: outcome.plan?.tier ?? principal.tier, modelRequested: ticket.request.model,
+            modelServed: outcome.deployment, deploymentsTried: outcome.attempts,
+            decision: outcome.plan.map { $0.trace.headerValue(chosen: outcome.deployment) },
+            dataClasses: (outcome.plan?.dataClasses ?? []).map(\.rawValue),
+            tokensIn: outcome.usage?.promptTokens, tokensOut: outcome.usage?.completionTokens,
+            tokensCached: outcome.usage?.cachedPromptTokens, costMicros: micros, status: outcome.status,
+            latencyMs: Int(elapsed * 1000), content: content)
+        var record = RequestRecord(audit: audit)
+        if let reservation = ticket.reservation {
+            record.settlement = (reservation, outcome.status < 300 ? micros : 0)
+        }
+        if ticket.chargesTokens, let keyID = principal.keyID, let usage = outcome.usage {
+            record.tokenCharge = (keyID, usage.completionTokens, Date())
+        }
+        if let card = outcome.served {
+            record.usage = UsageRecord(
+                time: ticket.started, requestID: ticket.requestID, keyID: principal.keyID, app: principal.app,
+                team: principal.team.isEmpty ? nil : principal.team, model: card.alias, provider: card.provider,
+                tokensIn: outcome.usage?.promptTokens ?? 0, tokensOut: outcome.usage?.completionTokens ?? 0,
+                tokensCached: outcome.usage?.cachedPromptTokens ?? 0, costMicros: micros,
+                latencyMs: Int(elapsed * 1000), status: outcome.status)
+        }
+        await write(record, requestID: ticket.requestID)
     }
 
     /// Audits a refused request (policy, auth, limits): no usage, no cost.
     package func refused(_ principal: Principal, request: ChatRequest?, requestID: String, status: Int, reason: String) async {
-        do {
-            try await store.appendAudit(
-                AuditRecord(
+        await write(
+            RequestRecord(
+                audit: AuditRecord(
                     kind: .request, time: Date(), requestID: requestID, keyID: principal.keyID, app: principal.app,
                     team: principal.team.isEmpty ? nil : principal.team, tier: principal.tier, modelRequested: request?.model,
-                    decision: reason, status: status, latencyMs: 0))
-        } catch {
-            logger.error("audit append failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
-        }
+                    decision: reason, status: status, latencyMs: 0)),
+            requestID: requestID)
     }
 
     /// Audits an admin action (`key.created`, `key.revoked`, …); details never hold a secret.
     package func audit(action: String, requestID: String, details: JSON) async {
+        await write(RequestRecord(audit: Self.adminRecord(action: action, requestID: requestID, details: details)), requestID: requestID)
+    }
+
+    private func write(_ record: RequestRecord, requestID: String) async {
         do {
-            try await store.appendAudit(Self.adminRecord(action: action, requestID: requestID, details: details))
+            _ = try await committer.submit(record)
         } catch {
-            logger.error("audit append failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
+            logger.error("accounting failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
         }
+    }
+
+    // MARK: - Key management
+
+    /// Rotates a key's secret and audits it; the old secret stops working at once in this process.
+    package func rotateKey(id: String, requestID: String) async throws -> CreatedKey {
+        let created = try await store.rotateKey(id: id)
+        forgetKeys()
+        await audit(action: "key.rotated", requestID: requestID, details: ["id": .string(id)])
+        return created
+    }
+
+    /// Revokes a key and audits it; it stops working at once in this process.
+    package func revokeKey(id: String, requestID: String) async throws -> KeyRecord {
+        let record = try await store.revokeKey(id: id)
+        forgetKeys()
+        await audit(action: "key.revoked", requestID: requestID, details: ["id": .string(id)])
+        return record
+    }
+
+    /// Drops every cached key, so the next request of each asks the store again.
+    package func forgetKeys() {
+        keyCache.withLock { $0 = KeyCache() }
     }
 
     /// The audit record of an admin action, from the HTTP admin API or the CLI.

@@ -3,30 +3,54 @@ import PostgresNIO
 
 extension PostgresStore {
     package func appendAudit(_ record: AuditRecord) async throws -> AuditEntry {
-        let canonical = AuditChain.canonicalJSON(record).bytes
-        let text = String(decoding: canonical, as: UTF8.self)
-        let timeMs = record.time.millisecondsSince1970
-        let kind = record.kind.rawValue
-        return try await transaction { connection -> AuditEntry in
-            // The head row's lock serialises appends across every instance on this database, so
-            // the chain stays linear; it is released at COMMIT, when the record is durable.
+        let entries = try await commit([RequestRecord(audit: record)])
+        guard let entry = entries.first else { throw StoreError.database("the audit append returned no entry") }
+        return entry
+    }
+
+    package func commit(_ records: [RequestRecord]) async throws -> [AuditEntry] {
+        guard !records.isEmpty else { return [] }
+        for record in records {
+            if let cost = record.settlement?.costMicros, cost < 0 { throw StoreError.invalidArgument("cost must not be negative") }
+        }
+        let canonicals = records.map { AuditChain.canonicalJSON($0.audit).bytes }
+        return try await transaction { connection -> [AuditEntry] in
+            // The head row's lock, taken first, serialises appends across every instance on this
+            // database, so the chain stays linear; it is released at COMMIT, when the records are
+            // durable. (Reservations lock only counters, never the head: no lock cycle.)
             guard
                 let head = try await self.first(
                     connection, "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
                     { try $0.decode((Int64, String).self) })
             else { throw StoreError.database("the audit chain head row is missing") }
-            let seq = head.0 + 1
-            guard let hash = AuditChain.hash(prevHash: head.1, canonical: canonical) else {
-                throw StoreError.database("the audit chain head holds a malformed hash")
+            var (seq, prevHash) = head
+            var entries: [AuditEntry] = []
+            for (record, canonical) in zip(records, canonicals) {
+                if let (reservation, cost) = record.settlement {
+                    _ = try await self.finish(connection, reservationID: reservation.id, chargeMicros: cost)
+                }
+                if let charge = record.tokenCharge {
+                    try await self.chargeTokens(connection, keyID: charge.keyID, tokens: charge.tokens, at: charge.at)
+                }
+                if let usage = record.usage { try await self.insertUsage(connection, usage) }
+                seq += 1
+                guard let hash = AuditChain.hash(prevHash: prevHash, canonical: canonical) else {
+                    throw StoreError.database("the audit chain head holds a malformed hash")
+                }
+                let text = String(decoding: canonical, as: UTF8.self)
+                let timeMs = record.audit.time.millisecondsSince1970
+                let kind = record.audit.kind.rawValue
+                try await connection.query(
+                    """
+                    INSERT INTO audit_log (seq, time_ms, request_id, kind, record, prev_hash, hash)
+                    VALUES (\(seq), \(timeMs), \(record.audit.requestID), \(kind), \(text), \(prevHash), \(hash))
+                    """, logger: self.logger)
+                entries.append(AuditEntry(seq: seq, prevHash: prevHash, hash: hash, record: record.audit))
+                prevHash = hash
             }
             try await connection.query(
-                """
-                INSERT INTO audit_log (seq, time_ms, request_id, kind, record, prev_hash, hash)
-                VALUES (\(seq), \(timeMs), \(record.requestID), \(kind), \(text), \(head.1), \(hash))
-                """, logger: self.logger)
-            try await connection.query(
-                "UPDATE audit_head SET seq = \(seq), hash = \(hash) WHERE id = 1", logger: self.logger)
-            return AuditEntry(seq: seq, prevHash: head.1, hash: hash, record: record)
+                "UPDATE audit_head SET seq = \(seq), hash = \(prevHash) WHERE id = 1", logger: self.logger)
+            return entries
         }
     }
 

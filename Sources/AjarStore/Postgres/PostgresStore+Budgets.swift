@@ -106,7 +106,7 @@ extension PostgresStore {
 
     /// Deletes the reservation row and moves its amount out of `reserved`, adding `chargeMicros`
     /// to `spent`. - Returns: `false` if it was already finished.
-    private func finish(_ connection: PostgresConnection, reservationID: String, chargeMicros: Int64) async throws
+    func finish(_ connection: PostgresConnection, reservationID: String, chargeMicros: Int64) async throws
         -> Bool
     {
         guard
@@ -156,6 +156,25 @@ extension PostgresStore {
         }
     }
 
+    /// One after another, each in its own transaction: a transaction holding several keys'
+    /// counters could deadlock with another instance's taking them in another order.
+    package func admit(_ admissions: [Admission]) async throws -> [AdmissionOutcome] {
+        for admission in admissions where admission.estimateMicros < 0 || admission.tokens < 0 {
+            throw StoreError.invalidArgument("estimates and tokens must not be negative")
+        }
+        var outcomes: [AdmissionOutcome] = []
+        for admission in admissions {
+            let decision = try await admit(keyID: admission.keyID, tokens: admission.tokens, limits: admission.limits, at: admission.at)
+            if case .limited(let retryAfter, let limit) = decision {
+                outcomes.append(.limited(retryAfter: retryAfter, limit: limit))
+                continue
+            }
+            outcomes.append(
+                .counted(try await reserve(keyID: admission.keyID, team: admission.team, estimateMicros: admission.estimateMicros, at: admission.at)))
+        }
+        return outcomes
+    }
+
     // MARK: - Rate limits
 
     package func admit(keyID: String, tokens: Int, limits: RateLimits, at: Date) async throws -> RateLimitDecision {
@@ -196,14 +215,19 @@ extension PostgresStore {
 
     package func chargeTokens(keyID: String, tokens: Int, at: Date) async throws {
         guard tokens > 0 else { return }
+        try await withConnection { connection in
+            try await self.chargeTokens(connection, keyID: keyID, tokens: tokens, at: at)
+        }
+    }
+
+    func chargeTokens(_ connection: PostgresConnection, keyID: String, tokens: Int, at: Date) async throws {
+        guard tokens > 0 else { return }
         let window = RateWindow(nowMs: at.millisecondsSince1970)
         let count = Int64(tokens)
-        try await run {
-            try await client.query(
-                """
-                INSERT INTO rate_windows (key_id, window_ms, requests, tokens) VALUES (\(keyID), \(window.startMs), 0, \(count))
-                ON CONFLICT (key_id, window_ms) DO UPDATE SET tokens = rate_windows.tokens + EXCLUDED.tokens
-                """, logger: logger)
-        }
+        try await connection.query(
+            """
+            INSERT INTO rate_windows (key_id, window_ms, requests, tokens) VALUES (\(keyID), \(window.startMs), 0, \(count))
+            ON CONFLICT (key_id, window_ms) DO UPDATE SET tokens = rate_windows.tokens + EXCLUDED.tokens
+            """, logger: logger)
     }
 }

@@ -3,20 +3,22 @@ import PostgresNIO
 
 extension PostgresStore {
     package func recordUsage(_ usage: UsageRecord) async throws {
+        try await withConnection { connection in try await self.insertUsage(connection, usage) }
+    }
+
+    func insertUsage(_ connection: PostgresConnection, _ usage: UsageRecord) async throws {
         let timeMs = usage.time.millisecondsSince1970
         let day = BudgetPeriod.day.key(for: usage.time)
         let numbers = [usage.tokensIn, usage.tokensOut, usage.tokensCached, usage.latencyMs, usage.status].map(
             Int64.init)
-        try await run {
-            try await client.query(
-                """
-                INSERT INTO usage (time_ms, day, request_id, key_id, app, team, model, provider, tokens_in,
-                                   tokens_out, tokens_cached, cost_micros, latency_ms, status)
-                VALUES (\(timeMs), \(day), \(usage.requestID), \(usage.keyID), \(usage.app), \(usage.team),
-                        \(usage.model), \(usage.provider), \(numbers[0]), \(numbers[1]), \(numbers[2]),
-                        \(usage.costMicros), \(numbers[3]), \(numbers[4]))
-                """, logger: logger)
-        }
+        try await connection.query(
+            """
+            INSERT INTO usage (time_ms, day, request_id, key_id, app, team, model, provider, tokens_in,
+                               tokens_out, tokens_cached, cost_micros, latency_ms, status)
+            VALUES (\(timeMs), \(day), \(usage.requestID), \(usage.keyID), \(usage.app), \(usage.team),
+                    \(usage.model), \(usage.provider), \(numbers[0]), \(numbers[1]), \(numbers[2]),
+                    \(usage.costMicros), \(numbers[3]), \(numbers[4]))
+            """, logger: logger)
     }
 
     package func usage(groupBy: UsageGrouping, from: Date, to: Date) async throws -> [UsageSummary] {

@@ -3,31 +3,70 @@ import GRDB
 
 extension SQLiteStore {
     package func appendAudit(_ record: AuditRecord) async throws -> AuditEntry {
-        let canonical = AuditChain.canonicalJSON(record).bytes
-        let text = String(decoding: canonical, as: UTF8.self)
-        let timeMs = record.time.millisecondsSince1970
-        return try await run {
-            try await pool.write { db -> AuditEntry in
+        let entries = try await commit([RequestRecord(audit: record)])
+        guard let entry = entries.first else { throw StoreError.database("the audit append returned no entry") }
+        return entry
+    }
+
+    package func commit(_ records: [RequestRecord]) async throws -> [AuditEntry] {
+        guard !records.isEmpty else { return [] }
+        // Encoded outside the writer lock: only the chain link needs it.
+        let canonicals = records.map { AuditChain.canonicalJSON($0.audit).bytes }
+        let entries = try await run {
+            try await pool.write { db -> [AuditEntry] in
                 // The write transaction is IMMEDIATE: it holds SQLite's writer lock from the
                 // first statement, so reading the head and appending cannot interleave.
-                guard let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1") else {
+                guard let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1")) else {
                     throw StoreError.database("the audit chain head row is missing")
                 }
-                let seq: Int64 = try head.decode(forColumn: "seq") + 1
-                let prevHash: String = try head.decode(forColumn: "hash")
-                guard let hash = AuditChain.hash(prevHash: prevHash, canonical: canonical) else {
-                    throw StoreError.database("the audit chain head holds a malformed hash")
-                }
-                try db.execute(
+                var seq: Int64 = try head.decode(forColumn: "seq")
+                var prevHash: String = try head.decode(forColumn: "hash")
+                let insert = try db.cachedStatement(
                     sql: """
                         INSERT INTO audit_log (seq, time_ms, request_id, kind, record, prev_hash, hash)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [seq, timeMs, record.requestID, record.kind.rawValue, text, prevHash, hash])
-                try db.execute(sql: "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", arguments: [seq, hash])
-                return AuditEntry(seq: seq, prevHash: prevHash, hash: hash, record: record)
+                        """)
+                var entries: [AuditEntry] = []
+                entries.reserveCapacity(records.count)
+                var settledHere = Set<String>()
+                for (record, canonical) in zip(records, canonicals) {
+                    if let (reservation, cost) = record.settlement {
+                        guard cost >= 0 else { throw StoreError.invalidArgument("cost must not be negative") }
+                        if let ledger, ledger.holds(reservation) {
+                            if settledHere.insert(reservation.id).inserted {
+                                try SQLiteStore.addSpent(db, reservation, costMicros: cost)
+                            }
+                        } else {
+                            _ = try SQLiteStore.finish(db, reservationID: reservation.id, chargeMicros: cost)
+                        }
+                    }
+                    if let charge = record.tokenCharge, ledger == nil {
+                        try SQLiteStore.chargeTokens(db, keyID: charge.keyID, tokens: charge.tokens, at: charge.at)
+                    }
+                    if let usage = record.usage { try SQLiteStore.insertUsage(db, usage) }
+                    seq += 1
+                    guard let hash = AuditChain.hash(prevHash: prevHash, canonical: canonical) else {
+                        throw StoreError.database("the audit chain head holds a malformed hash")
+                    }
+                    try insert.execute(arguments: [
+                        seq, record.audit.time.millisecondsSince1970, record.audit.requestID, record.audit.kind.rawValue,
+                        String(decoding: canonical, as: UTF8.self), prevHash, hash,
+                    ])
+                    entries.append(AuditEntry(seq: seq, prevHash: prevHash, hash: hash, record: record.audit))
+                    prevHash = hash
+                }
+                try db.cachedStatement(sql: "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1").execute(arguments: [seq, prevHash])
+                return entries
             }
         }
+        // Committed: now the ledger swaps reservations for costs and counts the tokens learnt.
+        if let ledger {
+            for record in records {
+                if let (reservation, cost) = record.settlement { ledger.settle(reservation, costMicros: cost) }
+                if let charge = record.tokenCharge { ledger.charge(keyID: charge.keyID, tokens: charge.tokens, at: charge.at) }
+            }
+        }
+        return entries
     }
 
     package func verifyAudit() async throws -> AuditVerification {

@@ -3,22 +3,23 @@ import GRDB
 
 extension SQLiteStore {
     package func recordUsage(_ usage: UsageRecord) async throws {
-        let timeMs = usage.time.millisecondsSince1970
         try await run {
-            try await pool.write { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO usage (time_ms, day, request_id, key_id, app, team, model, provider, tokens_in,
-                                           tokens_out, tokens_cached, cost_micros, latency_ms, status)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        timeMs, BudgetPeriod.day.key(for: usage.time), usage.requestID, usage.keyID, usage.app,
-                        usage.team, usage.model, usage.provider, usage.tokensIn, usage.tokensOut, usage.tokensCached,
-                        usage.costMicros, usage.latencyMs, usage.status,
-                    ])
-            }
+            try await pool.write { db in try SQLiteStore.insertUsage(db, usage) }
         }
+    }
+
+    static func insertUsage(_ db: Database, _ usage: UsageRecord) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO usage (time_ms, day, request_id, key_id, app, team, model, provider, tokens_in,
+                                   tokens_out, tokens_cached, cost_micros, latency_ms, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            usage.time.millisecondsSince1970, BudgetPeriod.day.key(for: usage.time), usage.requestID, usage.keyID,
+            usage.app, usage.team, usage.model, usage.provider, usage.tokensIn, usage.tokensOut, usage.tokensCached,
+            usage.costMicros, usage.latencyMs, usage.status,
+        ])
     }
 
     package func usage(groupBy: UsageGrouping, from: Date, to: Date) async throws -> [UsageSummary] {

@@ -28,17 +28,28 @@ package final class SQLiteStore: GatewayStore {
     package let path: String
     let pool: DatabasePool
     let logger: Logger
+    /// Set when this process serves the database (``init(path:durability:serving:logger:)``):
+    /// budgets and rate limits are then decided in memory.
+    let ledger: SQLiteLedger?
+    /// The serving lock's descriptor, closed by ``close()``.
+    private let lockDescriptor: Int32?
 
     /// Opens (creating it and its directory when missing) and migrates the database at `path`.
-    /// - Throws: ``StoreError/invalidConfiguration(_:)`` when the file cannot be opened,
-    ///   ``StoreError/migration(_:)`` when the schema cannot be brought up to date.
-    package init(path: String, durability: Durability = .normal, logger: Logger) throws {
+    /// - Parameter serving: for the gateway process that serves requests from this database: it
+    ///   takes a lock file (one serving process per SQLite database; the CLI and readers need none)
+    ///   and decides budgets and rate limits in memory (``SQLiteLedger``), persisting every
+    ///   settled cost with the request's audit record.
+    /// - Throws: ``StoreError/invalidConfiguration(_:)`` when the file cannot be opened or another
+    ///   process serves it, ``StoreError/migration(_:)`` when the schema cannot be brought up to date.
+    package init(path: String, durability: Durability = .normal, serving: Bool = false, logger: Logger) throws {
         self.path = path
         self.logger = logger
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
+        lockDescriptor = serving ? try SQLiteStore.takeServingLock(path: path) : nil
+        ledger = serving ? SQLiteLedger() : nil
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "ajar-store"
@@ -77,6 +88,7 @@ package final class SQLiteStore: GatewayStore {
 
     package func close() async throws {
         try await run { try self.pool.close() }
+        if let lockDescriptor { closeDescriptor(lockDescriptor) }
     }
 
     // MARK: - Helpers

@@ -45,7 +45,7 @@ extension Ajar {
             if loaded.storageDisabled {
                 logger.warning("storage: none — no keys, budgets, usage or audit records")
             } else {
-                let store = try StoreAccess.open(loaded, logger: logger)
+                let store = try StoreAccess.open(loaded, serving: true, logger: logger)
                 storeTask = Task { await store.run() }
                 try await store.migrate()
                 // Reservations of requests that died with an earlier process are released.
@@ -113,9 +113,9 @@ enum ConfigFile {
 
 /// Opens the configured store, as a one-line error on failure.
 enum StoreAccess {
-    static func open(_ config: AjarConfig, logger: Logger) throws -> any GatewayStore {
+    static func open(_ config: AjarConfig, serving: Bool = false, logger: Logger) throws -> any GatewayStore {
         do {
-            return try config.resolvedStorage.makeStore(logger: logger)
+            return try config.resolvedStorage.makeStore(serving: serving, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("error: cannot open the store: \(error)\n".utf8))
             throw ExitCode(1)
