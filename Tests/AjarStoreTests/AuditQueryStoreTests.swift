@@ -155,7 +155,7 @@ struct AuditQueryStoreTests {
             // Filters read what was appended (key_0 had records 3 and 6).
             let byKey = try await store.listAudit(AuditQuery(keyID: "key_0"))
             #expect(byKey.entries.map(\.seq) == [6])
-            #expect(byKey.damaged == (backend == .postgres ? [3] : []))
+            #expect(byKey.damaged == (backend == .postgres ? [3] : []))  // SQLite's index reads the row itself
             _ = try await store.auditPolicySummary(from: Self.start, to: Self.start.addingTimeInterval(86_400))
             #expect(try await store.verifyAudit().firstBreak?.seq == 3)
         }
@@ -167,7 +167,7 @@ struct AuditQueryStoreTests {
             try await Self.fill(store, count: 6)
             // Back to the schema before the migration, as an older gateway left it, then damage a row.
             switch backend {
-            case .sqlite:
+            case .sqlite, .sqliteServing:
                 for index in ["kind_seq", "key_seq", "app_seq", "status_seq", "status_class_seq", "classes_time"] {
                     try await sql("DROP INDEX audit_log_\(index)")
                 }
@@ -185,7 +185,8 @@ struct AuditQueryStoreTests {
             }
             try await sql("UPDATE audit_log SET record = 'not json at all' WHERE seq = 2")
             switch backend {
-            case .sqlite:
+            case .sqlite, .sqliteServing:
+                // Reopened as a reader would (a serving store keeps its lock until closed).
                 let sqlite = try #require(store as? SQLiteStore)
                 let reopened = try SQLiteStore(path: sqlite.path, logger: StoreBackend.logger)
                 try await Self.checkMigrated(reopened)

@@ -91,11 +91,12 @@ extension DashboardRoutes {
         return try await keys(viewer, created: shown)
     }
 
-    /// Revokes a key, audits it like the admin API does, and shows the list again.
+    /// Revokes a key the way the admin API does (the key stops working at once, the action is
+    /// audited) and shows the list again.
     func revokeKey(_ id: String, _ viewer: Viewer, context: FormContext) async throws -> String {
         let accountant = try accountant()
-        let record = try await accountant.store.revokeKey(id: id)
-        await accountant.audit(action: "key.revoked", requestID: context.requestID, details: ["id": .string(id)])
+        // Through the accountant: it drops its cached keys at once and audits the revocation.
+        let record = try await accountant.revokeKey(id: id, requestID: context.requestID)
         let note =
             "<p class=\"notice\" id=\"revoked-key\">Revoked <code>\(HTML.escape(record.id))</code> (\(HTML.escape(record.app))).</p>"
         return try await keys(viewer, created: note)
