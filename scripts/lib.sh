@@ -24,14 +24,27 @@ ensure_system_packages() {
     fi
 }
 
-# PostgreSQL for the store's test suite (scripts/postgres-harness.sh starts a throwaway server).
+# PostgreSQL for the store's test suite (scripts/postgres-harness.sh starts a throwaway server),
+# and chromium for the dashboard's browser test (sdk-tests/test_dashboard.py).
 ensure_test_packages() {
+    ensure_chromium
     compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || command -v pg_ctl >/dev/null 2>&1 && return 0
     if command -v apt-get >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
         say "installing postgresql (for the store tests)"
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
     else
         say "postgresql is not installed: the PostgreSQL store tests will try to install it"
+    fi
+}
+
+# Debian's chromium, driven headless by the dashboard's browser test.
+ensure_chromium() {
+    command -v chromium >/dev/null 2>&1 && return 0
+    if command -v apt-get >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
+        say "installing chromium (for the dashboard's browser test)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        say "chromium is not installed: the dashboard's browser test will fail (apt-get install chromium)"
     fi
 }
 

@@ -24,12 +24,18 @@ REQUIREMENTS="sdk-tests/requirements.txt"
 CONFIG="sdk-tests/ajar-sdk.yaml"
 STARTUP_SECONDS=30
 
+# ensure_chromium; this script's own say/die below replace lib.sh's.
+source scripts/lib.sh
 say() { printf 'sdk-suite: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 for binary in ajar ajar-fake-vendors; do
     [[ -x "$BIN_DIR/$binary" ]] || die "$BIN_DIR/$binary not found or not executable; run 'swift build' first (or set BIN_DIR)"
 done
+
+# --- Browser ------------------------------------------------------------------------------
+# test_dashboard.py drives Debian's chromium headless; installed here when missing (as root).
+ensure_chromium
 
 # --- Python environment -------------------------------------------------------------------
 # The venv is reused while its stamp matches the requirements file.

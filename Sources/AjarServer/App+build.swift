@@ -32,8 +32,11 @@ package func buildRouter(gateway: Gateway, watcher: DisconnectWatcher = Disconne
     AnthropicRoutes(handler: handler).addRoutes(to: router)
     AdminRoutes(gateway: gateway).addRoutes(to: router)
     PolicyRoutes(handler: handler).addRoutes(to: router)
+    let dashboard = DashboardRoutes(gateway: gateway)
+    dashboard.addRoutes(to: router)
     router.get("/health") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
     }
+    dashboard.attach(router.buildResponder())
     return router
 }

@@ -132,4 +132,17 @@ package protocol GatewayStore: Sendable {
 
     /// Releases connections. The store must not be used afterwards.
     func close() async throws
+
+    // MARK: Dashboard queries
+
+    /// One page of the audit chain, newest first, filtered by ``AuditQuery``; cut by seq
+    /// (keyset pagination), so every page costs the same however deep it is.
+    func listAudit(_ query: AuditQuery) async throws -> AuditPage
+
+    /// Audit records with `from <= time < to` that found data classes or were refused (403),
+    /// counted per UTC day, classes, decision and status.
+    func auditPolicySummary(from: Date, to: Date) async throws -> [AuditPolicyGroup]
+
+    /// Like ``usage(groupBy:from:to:)``, per UTC day: ordered by day, then group.
+    func usageSeries(groupBy: UsageGrouping, from: Date, to: Date) async throws -> [UsageSeriesPoint]
 }

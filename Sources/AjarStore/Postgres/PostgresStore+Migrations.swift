@@ -107,7 +107,7 @@ extension PostgresStore {
             name: "v2: no index on audit hashes",
             statements: ["DROP INDEX IF EXISTS audit_log_hash"]
         ),
-    ]
+    ] + dashboardMigrations
 
     /// Brings the schema up to date. Safe to run from several instances at once: the first takes
     /// a transaction-scoped advisory lock, the others wait and then find nothing to do.

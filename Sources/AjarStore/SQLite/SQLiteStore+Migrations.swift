@@ -95,6 +95,7 @@ extension SQLiteStore {
         migrator.registerMigration("v2: no index on audit hashes") { db in
             try db.execute(sql: "DROP INDEX IF EXISTS audit_log_hash")
         }
+        registerDashboardIndexes(&migrator)
         return migrator
     }
 }
