@@ -26,13 +26,17 @@ package final class Gateway: Sendable {
     /// - Parameter extraProviders: providers built elsewhere, by name (the local engine, tests).
     /// Keys, budgets, usage and audit; `nil` runs without a store (tests of routing alone).
     package let accountant: Accountant?
+    /// Requests, latency, tokens, cost, fallbacks, policy actions (swift-metrics).
+    package let metrics: GatewayMetrics
 
     package init(
         config: AjarConfig, extraProviders: [String: any ChatProvider] = [:],
-        sleep: (@Sendable (Double) async throws -> Void)? = nil, accountant: Accountant? = nil
+        sleep: (@Sendable (Double) async throws -> Void)? = nil, accountant: Accountant? = nil,
+        metrics: GatewayMetrics = GatewayMetrics()
     ) {
         self.config = config
         self.accountant = accountant
+        self.metrics = metrics
         var providers = extraProviders
         var clients: [UpstreamClient] = []
         var localFailures: [String: String] = [:]
@@ -72,10 +76,28 @@ package final class Gateway: Sendable {
         self.localFailures = localFailures
         self.clients = clients
         let breakers = CircuitBreakers(config: config.circuitBreaker)
+        let onUpstreamError: @Sendable (String) -> Void = { metrics.upstreamError(deployment: $0) }
         if let sleep {
-            self.runner = CandidateRunner(retry: config.retry, breakers: breakers, sleep: sleep)
+            self.runner = CandidateRunner(retry: config.retry, breakers: breakers, sleep: sleep, onUpstreamError: onUpstreamError)
         } else {
-            self.runner = CandidateRunner(retry: config.retry, breakers: breakers)
+            self.runner = CandidateRunner(retry: config.retry, breakers: breakers, onUpstreamError: onUpstreamError)
+        }
+    }
+
+    /// Every routed deployment's id (`provider/model`), for metrics.
+    package var deploymentIDs: [String] {
+        routes.keys.sorted().flatMap { alias in routes[alias, default: []].map(\.deployment.id) }
+    }
+
+    /// Queued requests per local chat model deployment, for metrics.
+    package var localQueueDepths: [(deployment: String, depth: Double)] {
+        routes.keys.sorted().flatMap { alias in
+            routes[alias, default: []].compactMap { route -> (String, Double)? in
+                guard let local = route.deployment.provider as? LocalModelProvider,
+                    let model = local.model(route.deployment.config.model)
+                else { return nil }
+                return (route.deployment.id, Double(model.queueDepth))
+            }
         }
     }
 
@@ -139,6 +161,7 @@ package final class Gateway: Sendable {
             return (plan, routes)
         case .refused(let refusal):
             note?.record(refusal.trace)
+            metrics.refusal(refusal, app: principal.app)
             throw refusal.gatewayError
         }
     }
@@ -217,6 +240,10 @@ package final class Gateway: Sendable {
         let plan: Plan
         let routes: [(deployment: Deployment, card: ModelCard)]
         let ticket: Accountant.Ticket?
+        /// For metrics: the alias asked for, the caller's app, when the request was planned.
+        let model: String
+        let app: String
+        let started: ContinuousClock.Instant
 
         func card(of deployment: Deployment) -> ModelCard? {
             routes.first { $0.deployment.id == deployment.id }?.card
@@ -241,20 +268,27 @@ package final class Gateway: Sendable {
                 return try await operation(deployment, card)
             }
             success.policy = planned.plan.trace.headerValue(chosen: success.deployment.id)
-            if let accountant, let ticket = planned.ticket {
-                let served = planned.card(of: success.deployment)
-                let deployment = success.deployment.id
-                let attempts = success.attempts.map(\.deployment)
-                let plan = planned.plan
-                let decision = success.policy
-                await settle(&success) { usage, answer, status in
+            let served = planned.card(of: success.deployment)
+            let deployment = success.deployment.id
+            let attempts = success.attempts
+            let plan = planned.plan
+            let decision = success.policy
+            let accountant = accountant, ticket = planned.ticket, metrics = metrics
+            await settle(&success) { usage, answer, status in
+                metrics.request(
+                    model: planned.model, card: served, app: planned.app, status: status, duration: .now - planned.started,
+                    usage: usage, attempts: attempts, plan: plan)
+                if let accountant, let ticket {
                     await accountant.finish(
                         .init(ticket: ticket, status: status, usage: usage, served: served, deployment: deployment,
-                              attempts: attempts, plan: plan, decision: decision, answer: answer))
+                              attempts: attempts.map(\.deployment), plan: plan, decision: decision, answer: answer))
                 }
             }
             return success
         } catch {
+            metrics.request(
+                model: planned.model, card: nil, app: planned.app, status: Self.status(of: error), duration: .now - planned.started,
+                usage: nil, attempts: [], plan: planned.plan)
             if let accountant, let ticket = planned.ticket {
                 await accountant.finish(
                     .init(ticket: ticket, status: Self.status(of: error), usage: nil, served: nil, deployment: nil, attempts: [],
@@ -269,7 +303,7 @@ package final class Gateway: Sendable {
         do {
             let (plan, routes) = try plan(request, principal: principal, note: note)
             let ticket = try await accountant?.admit(principal, request: request, requestID: requestID, cards: routes.map(\.card))
-            return Planned(plan: plan, routes: routes, ticket: ticket)
+            return Planned(plan: plan, routes: routes, ticket: ticket, model: request.model, app: principal.app, started: .now)
         } catch {
             await accountant?.refused(principal, request: request, requestID: requestID, status: Self.status(of: error), reason: error.message)
             throw error
