@@ -53,7 +53,16 @@ package final class Gateway: Sendable {
                         if let sha256 = model.provenance?.sha256 { pins[deployment.model] = sha256 }
                     }
                 }
-                let local = LocalModelProvider(config: provider, models: paths, pins: pins, resolve: config.resolvePath)
+                let providerName = provider.name
+                let local = LocalModelProvider(
+                    config: provider, models: paths, pins: pins, resolve: config.resolvePath,
+                    onPinMismatch: { model, reason in
+                        Task {
+                            await accountant?.audit(
+                                action: "model.refused", requestID: "pin-check",
+                                details: ["deployment": .string("\(providerName)/\(model)"), "reason": .string(reason)])
+                        }
+                    })
                 for (model, reason) in local.failures { localFailures["\(provider.name)/\(model)"] = reason }
                 providers[provider.name] = local
                 continue

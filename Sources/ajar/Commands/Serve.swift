@@ -64,6 +64,10 @@ extension Ajar {
             }
             for (deployment, reason) in gateway.localFailures.sorted(by: { $0.key < $1.key }) {
                 logger.error("local model unavailable: \(deployment): \(reason)")
+                // A pin mismatch (or any load failure) is in the audit trail too.
+                await accountant?.audit(
+                    action: "model.unavailable", requestID: "startup",
+                    details: ["deployment": .string(deployment), "reason": .string(reason)])
             }
             let app = buildApplication(gateway: gateway, host: host, port: port, logger: logger, metrics: metrics) { bound in
                 logger.notice("ajar listening on http://\(host):\(bound)", metadata: ["models": "\(gateway.models.count)"])
