@@ -27,8 +27,8 @@ extension SQLiteStore {
                 var spent: [BudgetScope: Int64] = [:]
                 let insert = try db.cachedStatement(
                     sql: """
-                        INSERT INTO audit_log (seq, time_ms, request_id, kind, record, prev_hash, hash)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO audit_log (seq, time_ms, request_id, kind, record, prev_hash, hash, key_id, app, status, has_classes)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
                 var entries: [AuditEntry] = []
                 entries.reserveCapacity(records.count)
@@ -54,7 +54,8 @@ extension SQLiteStore {
                     let hash = AuditChain.hex(previous)
                     try insert.execute(arguments: [
                         seq, record.audit.time.millisecondsSince1970, record.audit.requestID, record.audit.kind.rawValue,
-                        String(decoding: canonical, as: UTF8.self), prevHash, hash,
+                        String(decoding: canonical, as: UTF8.self), prevHash, hash, record.audit.keyID, record.audit.app,
+                        record.audit.status, record.audit.dataClasses.isEmpty ? 0 : 1,
                     ])
                     entries.append(AuditEntry(seq: seq, prevHash: prevHash, hash: hash, record: record.audit))
                     prevHash = hash
