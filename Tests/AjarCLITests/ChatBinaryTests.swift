@@ -126,8 +126,9 @@ enum AjarBinary {
         stdin.fileHandleForWriting.write(Data(input.utf8))
         try stdin.fileHandleForWriting.close()
         // Read both pipes to the end on threads of their own (a full pipe would block the child).
-        async let out = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
+        let outHandle = stdout.fileHandleForReading, errHandle = stderr.fileHandleForReading
+        async let out = Task.detached { outHandle.readDataToEndOfFile() }.value
+        async let err = Task.detached { errHandle.readDataToEndOfFile() }.value
         let (outData, errData) = await (out, err)
         process.waitUntilExit()
         return Result(

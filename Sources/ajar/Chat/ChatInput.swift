@@ -1,3 +1,5 @@
+import Foundation
+
 /// One line typed into `ajar chat`: a message for the model, or one of the chat's commands.
 enum ChatInput: Equatable, Sendable {
     /// Text to send as the next user message.
@@ -52,5 +54,3 @@ enum ChatInput: Equatable, Sendable {
         //text        send a message that starts with '/'
         """
 }
-
-import Foundation

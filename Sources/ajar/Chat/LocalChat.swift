@@ -2,6 +2,7 @@ import AjarCore
 import AjarGateway
 import AjarServer
 import AjarStore
+import ArgumentParser
 import Foundation
 import Logging
 

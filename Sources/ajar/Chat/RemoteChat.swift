@@ -29,7 +29,7 @@ final class RemoteChat: ChatBackend {
 
     func shutdown() async { try? await http.shutdown() }
 
-    private func request(_ path: String, method: HTTPMethod = .GET) -> HTTPClientRequest {
+    private func makeRequest(_ path: String, method: HTTPMethod = .GET) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if let key { request.headers.add(name: "authorization", value: "Bearer \(key)") }
@@ -39,7 +39,7 @@ final class RemoteChat: ChatBackend {
     /// Whether a gateway answers `GET /health` within a couple of seconds.
     func isReachable() async -> Bool {
         do {
-            let response = try await http.execute(request("/health"), timeout: .seconds(2))
+            let response = try await http.execute(makeRequest("/health"), timeout: .seconds(2))
             _ = try? await response.body.collect(upTo: 1 << 16)
             return response.status.code < 500
         } catch {
@@ -48,7 +48,7 @@ final class RemoteChat: ChatBackend {
     }
 
     func defaultModel() async -> String? {
-        guard let response = try? await http.execute(request("/v1/models"), timeout: .seconds(10)),
+        guard let response = try? await http.execute(makeRequest("/v1/models"), timeout: .seconds(10)),
             response.status.code == 200,
             let body = try? await response.body.collect(upTo: 16 << 20),
             let json = try? JSONParser.parse(String(buffer: body)),
@@ -67,7 +67,7 @@ final class RemoteChat: ChatBackend {
 
     func send(model: String, messages: [ChatMessage], onText: @Sendable (String) -> Void) async -> ChatAnswer {
         var answer = ChatAnswer()
-        var request = request("/v1/chat/completions", method: .POST)
+        var request = makeRequest("/v1/chat/completions", method: .POST)
         request.headers.add(name: "content-type", value: "application/json")
         request.headers.add(name: "accept", value: "text/event-stream")
         request.body = .bytes(ByteBuffer(bytes: ChatWire.requestBody(model: model, messages: messages).bytes))
