@@ -127,13 +127,21 @@ enum AjarBinary {
         try stdin.fileHandleForWriting.close()
         // Read both pipes to the end on threads of their own (a full pipe would block the child).
         let outHandle = stdout.fileHandleForReading, errHandle = stderr.fileHandleForReading
-        async let out = Task.detached { outHandle.readDataToEndOfFile() }.value
-        async let err = Task.detached { errHandle.readDataToEndOfFile() }.value
-        let (outData, errData) = await (out, err)
+        // Blocking reads on threads of their own, never on the (small) cooperative pool, which
+        // the gateway under test needs to answer (a full pipe would block the child otherwise).
+        async let outData = readToEnd(outHandle)
+        async let errData = readToEnd(errHandle)
+        let (out, err) = await (outData, errData)
         process.waitUntilExit()
         return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    private static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: handle.readDataToEndOfFile()) }.start()
+        }
     }
 
     struct BinaryMissing: Error, CustomStringConvertible {
