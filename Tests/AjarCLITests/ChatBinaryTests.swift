@@ -1,4 +1,6 @@
+import AjarCore
 import AjarGateway
+import AjarStore
 import AjarServer
 import AjarTesting
 import Foundation
@@ -39,12 +41,25 @@ final class LoopbackGateway: Sendable {
             deployments:
               - provider: openai
                 model: gpt-4o
+          broken:
+            deployments:
+              - provider: openai
+                model: error-500
+          busy:
+            deployments:
+              - provider: openai
+                model: error-429
+          midway:
+            deployments:
+              - provider: openai
+                model: error-mid-stream
         retry:
           attempts: 1
         """
     }
 
-    static func start() async throws -> LoopbackGateway {
+    /// - Parameter adminKey: when set, every request needs a key (a temporary SQLite store holds them).
+    static func start(adminKey: String? = nil) async throws -> LoopbackGateway {
         let vendors = FakeVendorServer()
         let vendorPort = try await vendors.start(port: 0)
         let yaml = """
@@ -56,7 +71,14 @@ final class LoopbackGateway: Sendable {
             \(policy)
             """
         let config = try ConfigLoader.parse(yaml, environment: [:])
-        let gateway = Gateway(config: config)
+        var accountant: Accountant?
+        var directory: URL?
+        if let adminKey {
+            let (store, folder) = try TemporaryStore.make()
+            accountant = Accountant(store: store, adminKey: Secret(adminKey))
+            directory = folder
+        }
+        let gateway = Gateway(config: config, accountant: accountant)
         var logger = Logger(label: "ajar-cli-test")
         logger.logLevel = .critical
         let (ports, continuation) = AsyncStream<Int>.makeStream()
@@ -69,10 +91,17 @@ final class LoopbackGateway: Sendable {
         let task = Task { try await group.run() }
         var bound = 0
         for await port in ports { bound = port }
-        return LoopbackGateway(vendors: vendors, vendorPort: vendorPort, port: bound, gateway: gateway, group: group, task: task)
+        return LoopbackGateway(
+            vendors: vendors, vendorPort: vendorPort, port: bound, gateway: gateway, group: group, task: task, directory: directory)
     }
 
-    private init(vendors: FakeVendorServer, vendorPort: Int, port: Int, gateway: Gateway, group: ServiceGroup, task: Task<Void, any Error>) {
+    private let directory: URL?
+
+    private init(
+        vendors: FakeVendorServer, vendorPort: Int, port: Int, gateway: Gateway, group: ServiceGroup, task: Task<Void, any Error>,
+        directory: URL?
+    ) {
+        self.directory = directory
         self.vendors = vendors
         self.vendorPort = vendorPort
         self.port = port
@@ -86,6 +115,7 @@ final class LoopbackGateway: Sendable {
         _ = await task.result
         await gateway.shutdown()
         await vendors.stop()
+        if let directory { try? FileManager.default.removeItem(at: directory) }
     }
 }
 
@@ -207,6 +237,53 @@ struct ChatBinaryTests {
             #expect(!bodies[2].contains("hello there") && bodies[2].contains("third"))
             #expect(bodies[3].contains("third") && !bodies[3].contains("still here?") && !bodies[3].contains("jane.doe"))
         }
+    }
+
+    @Test func upstreamFailuresAreOneLineAndTheChatGoesOn() async throws {
+        let gateway = try await LoopbackGateway.start()
+        let input = "/model broken\none\n/model busy\ntwo\n/model midway\nthree\n/model fast\nfour\n"
+        let result: AjarBinary.Result
+        do {
+            result = try await AjarBinary.run(["chat", "--url", "http://127.0.0.1:\(gateway.port)/v1"], input: input)
+        } catch {
+            await gateway.stop()
+            throw error
+        }
+        await gateway.stop()
+        #expect(result.status == 0)
+        let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("error") }.map(String.init)
+        #expect(errors.count == 3, "\(result.stderr)")
+        if errors.count == 3 {
+            #expect(errors[0].hasPrefix("error 502 "), "\(errors[0])")
+            #expect(errors[1].hasPrefix("error 503 ") && errors[1].hasSuffix("s)"), "\(errors[1])")
+            // A stream that fails after its first tokens: the text so far, then the error line.
+            #expect(errors[2].hasPrefix("error upstream_error: "), "\(errors[2])")
+        }
+        #expect(result.stdout.contains("fake-openai gpt-4o-mini: four\nmodel: openai/gpt-4o-mini"))
+    }
+
+    @Test func aMissingKeyIsOneLineAndAKeyWorks() async throws {
+        let admin = "sk-admin-chat-test-0123456789"
+        let gateway = try await LoopbackGateway.start(adminKey: admin)
+        let without: AjarBinary.Result
+        let with: AjarBinary.Result
+        do {
+            without = try await AjarBinary.run(
+                ["chat", "--url", "http://127.0.0.1:\(gateway.port)", "--model", "fast"], input: "hello\nagain\n")
+            with = try await AjarBinary.run(
+                ["chat", "--url", "http://127.0.0.1:\(gateway.port)", "--model", "fast"], input: "hello\n",
+                environment: ["AJAR_API_KEY": admin])
+        } catch {
+            await gateway.stop()
+            throw error
+        }
+        await gateway.stop()
+        #expect(without.status == 0)
+        let errors = without.stderr.split(separator: "\n").filter { $0.hasPrefix("error") }
+        #expect(errors.count == 2, "\(without.stderr)")
+        #expect(errors.allSatisfy { $0.hasPrefix("error 401 ") }, "\(without.stderr)")
+        #expect(with.stdout.contains("fake-openai gpt-4o-mini: hello\n"), "\(with.stderr)")
+        #expect(!(with.stdout + with.stderr + without.stdout + without.stderr).contains(admin))
     }
 
     @Test func refusesAnUnreachableExplicitURL() async throws {
