@@ -26,13 +26,20 @@ package final class Gateway: Sendable {
     /// - Parameter extraProviders: providers built elsewhere, by name (the local engine, tests).
     /// Keys, budgets, usage and audit; `nil` runs without a store (tests of routing alone).
     package let accountant: Accountant?
+    /// Requests, latency, tokens, cost, fallbacks, policy actions (swift-metrics).
+    package let metrics: GatewayMetrics
+    /// OpenTelemetry spans per request, step and upstream attempt; `nil` unless `tracing:` names a collector.
+    package let tracer: OTLPTracer?
 
     package init(
         config: AjarConfig, extraProviders: [String: any ChatProvider] = [:],
-        sleep: (@Sendable (Double) async throws -> Void)? = nil, accountant: Accountant? = nil
+        sleep: (@Sendable (Double) async throws -> Void)? = nil, accountant: Accountant? = nil,
+        metrics: GatewayMetrics = GatewayMetrics()
     ) {
         self.config = config
         self.accountant = accountant
+        self.metrics = metrics
+        self.tracer = config.tracing.endpoint == nil ? nil : OTLPTracer(config: config.tracing)
         var providers = extraProviders
         var clients: [UpstreamClient] = []
         var localFailures: [String: String] = [:]
@@ -46,7 +53,16 @@ package final class Gateway: Sendable {
                         if let sha256 = model.provenance?.sha256 { pins[deployment.model] = sha256 }
                     }
                 }
-                let local = LocalModelProvider(config: provider, models: paths, pins: pins, resolve: config.resolvePath)
+                let providerName = provider.name
+                let local = LocalModelProvider(
+                    config: provider, models: paths, pins: pins, resolve: config.resolvePath,
+                    onPinMismatch: { model, reason in
+                        Task {
+                            await accountant?.audit(
+                                action: "model.refused", requestID: "pin-check",
+                                details: ["deployment": .string("\(providerName)/\(model)"), "reason": .string(reason)])
+                        }
+                    })
                 for (model, reason) in local.failures { localFailures["\(provider.name)/\(model)"] = reason }
                 providers[provider.name] = local
                 continue
@@ -72,10 +88,28 @@ package final class Gateway: Sendable {
         self.localFailures = localFailures
         self.clients = clients
         let breakers = CircuitBreakers(config: config.circuitBreaker)
+        let onUpstreamError: @Sendable (String) -> Void = { metrics.upstreamError(deployment: $0) }
         if let sleep {
-            self.runner = CandidateRunner(retry: config.retry, breakers: breakers, sleep: sleep)
+            self.runner = CandidateRunner(retry: config.retry, breakers: breakers, sleep: sleep, onUpstreamError: onUpstreamError)
         } else {
-            self.runner = CandidateRunner(retry: config.retry, breakers: breakers)
+            self.runner = CandidateRunner(retry: config.retry, breakers: breakers, onUpstreamError: onUpstreamError)
+        }
+    }
+
+    /// Every routed deployment's id (`provider/model`), for metrics.
+    package var deploymentIDs: [String] {
+        routes.keys.sorted().flatMap { alias in routes[alias, default: []].map(\.deployment.id) }
+    }
+
+    /// Queued requests per local chat model deployment, for metrics.
+    package var localQueueDepths: [(deployment: String, depth: Double)] {
+        routes.keys.sorted().flatMap { alias in
+            routes[alias, default: []].compactMap { route -> (String, Double)? in
+                guard let local = route.deployment.provider as? LocalModelProvider,
+                    let model = local.model(route.deployment.config.model)
+                else { return nil }
+                return (route.deployment.id, Double(model.queueDepth))
+            }
         }
     }
 
@@ -98,6 +132,7 @@ package final class Gateway: Sendable {
     /// Closes upstream connection pools.
     package func shutdown() async {
         for client in clients { await client.shutdown() }
+        await tracer?.shutdown()
     }
 
     /// Providers that cannot be used, with the reason, for the start-up log line.
@@ -139,6 +174,7 @@ package final class Gateway: Sendable {
             return (plan, routes)
         case .refused(let refusal):
             note?.record(refusal.trace)
+            metrics.refusal(refusal, app: principal.app)
             throw refusal.gatewayError
         }
     }
@@ -217,6 +253,14 @@ package final class Gateway: Sendable {
         let plan: Plan
         let routes: [(deployment: Deployment, card: ModelCard)]
         let ticket: Accountant.Ticket?
+        /// For metrics and traces: the alias asked for, the caller's app, when the request was planned.
+        let model: String
+        let app: String
+        let started: ContinuousClock.Instant
+        /// The request's root span, ended when the request is finished.
+        let span: TraceSpan?
+        /// `chat` or `embeddings` (span names).
+        let operation: String
 
         func card(of deployment: Deployment) -> ModelCard? {
             routes.first { $0.deployment.id == deployment.id }?.card
@@ -238,40 +282,103 @@ package final class Gateway: Sendable {
             var success = try await runner.run(planned.routes.map(\.deployment), logger: logger) { deployment in
                 // Every routed deployment has its card (`plan(_:principal:)` pairs them).
                 guard let card = planned.card(of: deployment) else { throw ProviderError.unsupported("no registry card") }
-                return try await operation(deployment, card)
+                let span = self.tracer?.startSpan("\(planned.operation) \(deployment.config.model)", kind: .client, parent: planned.span)
+                span?.set("gen_ai.system", self.config.provider(named: deployment.config.provider)?.kind.rawValue)
+                span?.set("gen_ai.request.model", deployment.config.model)
+                span?.set("ajar.deployment", deployment.id)
+                span?.set("ajar.hosting", card.hosting.rawValue)
+                do {
+                    let value = try await operation(deployment, card)
+                    span?.end()
+                    return value
+                } catch {
+                    span?.end(status: .error(String(describing: error)))
+                    throw error
+                }
             }
             success.policy = planned.plan.trace.headerValue(chosen: success.deployment.id)
-            if let accountant, let ticket = planned.ticket {
-                let served = planned.card(of: success.deployment)
-                let deployment = success.deployment.id
-                let attempts = success.attempts.map(\.deployment)
-                let plan = planned.plan
-                let decision = success.policy
-                await settle(&success) { usage, answer, status in
+            let served = planned.card(of: success.deployment)
+            let deployment = success.deployment.id
+            let attempts = success.attempts
+            let plan = planned.plan
+            let decision = success.policy
+            let accountant = accountant, ticket = planned.ticket, metrics = metrics, tracer = self.tracer
+            let responseModel = success.deployment.config.model
+            await settle(&success) { usage, answer, status in
+                metrics.request(
+                    model: planned.model, card: served, app: planned.app, status: status, duration: .now - planned.started,
+                    usage: usage, attempts: attempts, plan: plan)
+                if let accountant, let ticket {
+                    let span = tracer?.startSpan("ajar.accounting", parent: planned.span)
                     await accountant.finish(
                         .init(ticket: ticket, status: status, usage: usage, served: served, deployment: deployment,
-                              attempts: attempts, plan: plan, decision: decision, answer: answer))
+                              attempts: attempts.map(\.deployment), plan: plan, decision: decision, answer: answer))
+                    span?.end()
+                }
+                if let span = planned.span {
+                    span.set("gen_ai.response.model", responseModel)
+                    span.set("gen_ai.usage.input_tokens", usage?.promptTokens)
+                    span.set("gen_ai.usage.output_tokens", usage?.completionTokens)
+                    span.set("ajar.deployment", deployment)
+                    span.set("ajar.policy", decision)
+                    span.set("http.response.status_code", status)
+                    span.end(status: status < 400 ? .ok : .error("HTTP \(status)"))
                 }
             }
             return success
         } catch {
+            metrics.request(
+                model: planned.model, card: nil, app: planned.app, status: Self.status(of: error), duration: .now - planned.started,
+                usage: nil, attempts: [], plan: planned.plan)
             if let accountant, let ticket = planned.ticket {
                 await accountant.finish(
                     .init(ticket: ticket, status: Self.status(of: error), usage: nil, served: nil, deployment: nil, attempts: [],
                           plan: planned.plan, decision: nil, answer: nil))
             }
+            planned.span?.set("http.response.status_code", Self.status(of: error))
+            planned.span?.end(status: .error(String(describing: error)))
             throw error
         }
     }
 
     /// Plans the request and admits it; a refusal at either step is audited.
-    func prepare(_ request: ChatRequest, principal: Principal, requestID: String, note: DecisionNote?) async throws(GatewayError) -> Planned {
-        do {
-            let (plan, routes) = try plan(request, principal: principal, note: note)
-            let ticket = try await accountant?.admit(principal, request: request, requestID: requestID, cards: routes.map(\.card))
-            return Planned(plan: plan, routes: routes, ticket: ticket)
+    func prepare(
+        _ request: ChatRequest, principal: Principal, requestID: String, note: DecisionNote?, operation: String = "chat"
+    ) async throws(GatewayError) -> Planned {
+        let span = tracer?.startSpan("\(operation) \(request.model)", kind: .server)
+        span?.set("gen_ai.operation.name", operation)
+        span?.set("gen_ai.request.model", request.model)
+        span?.set("ajar.request_id", requestID)
+        span?.set("ajar.app", principal.app)
+        do throws(GatewayError) {
+            let policySpan = tracer?.startSpan("ajar.policy", parent: span)
+            let (plan, routes): (Plan, [(deployment: Deployment, card: ModelCard)])
+            do throws(GatewayError) {
+                (plan, routes) = try self.plan(request, principal: principal, note: note)
+                policySpan?.set("ajar.policy.tier", plan.tier)
+                policySpan?.set("ajar.policy.data_classes", plan.dataClasses.map(\.rawValue))
+                policySpan?.set("ajar.policy.allowed", routes.map(\.deployment.id))
+                policySpan?.end()
+            } catch {
+                policySpan?.end(status: .error(error.message))
+                throw error
+            }
+            let admissionSpan = accountant == nil ? nil : tracer?.startSpan("ajar.admission", parent: span)
+            let ticket: Accountant.Ticket?
+            do throws(GatewayError) {
+                ticket = try await accountant?.admit(principal, request: request, requestID: requestID, cards: routes.map(\.card))
+                admissionSpan?.end()
+            } catch {
+                admissionSpan?.end(status: .error(error.message))
+                throw error
+            }
+            return Planned(
+                plan: plan, routes: routes, ticket: ticket, model: request.model, app: principal.app, started: .now, span: span,
+                operation: operation)
         } catch {
             await accountant?.refused(principal, request: request, requestID: requestID, status: Self.status(of: error), reason: error.message)
+            span?.set("http.response.status_code", error.status)
+            span?.end(status: .error(error.message))
             throw error
         }
     }
@@ -302,7 +409,7 @@ extension Gateway {
         case .tokens: texts = []
         }
         let chat = ChatRequest(model: request.model, messages: texts.map { ChatMessage(role: .user, text: $0) })
-        let planned = try await prepare(chat, principal: principal, requestID: requestID, note: decision)
+        let planned = try await prepare(chat, principal: principal, requestID: requestID, note: decision, operation: "embeddings")
         return try await run(planned, logger: logger) { deployment, card in
             guard let provider = deployment.provider as? any EmbeddingProvider else {
                 throw ProviderError.unsupported("\(deployment.provider.name) does not embed")

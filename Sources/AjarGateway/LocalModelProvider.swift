@@ -2,6 +2,7 @@ import AjarCore
 import AjarInference
 import Foundation
 import Logging
+import Synchronization
 
 /// Adapts the in-process engine (``LocalChatModel``) to ``ChatProvider``: each deployment's
 /// `model` is the path of a GGUF file, loaded once at start-up.
@@ -15,12 +16,20 @@ package final class LocalModelProvider: ChatProvider {
     package let failures: [String: String]
     /// Content hashes the files must keep, per deployment model (see ``ModelPin``).
     private let pins: [String: ModelPin]
+    /// Told once each time a pinned model starts being refused (for the audit trail).
+    private let onPinMismatch: @Sendable (_ model: String, _ reason: String) -> Void
+    /// Models refused for a pin mismatch and already reported.
+    private let reported = Mutex<Set<String>>([])
 
     /// Loads every model file `deployments` names (paths resolved by `resolve`).
     /// - Parameter pins: SHA-256 per deployment model; a file that does not match is not loaded,
     ///   and a file that changes while the server runs is refused from then on.
-    package init(config: ProviderConfig, models deployments: [String], pins: [String: String] = [:], resolve: (String) -> String) {
+    package init(
+        config: ProviderConfig, models deployments: [String], pins: [String: String] = [:], resolve: (String) -> String,
+        onPinMismatch: @escaping @Sendable (_ model: String, _ reason: String) -> Void = { _, _ in }
+    ) {
         name = config.name
+        self.onPinMismatch = onPinMismatch
         var models: [String: LocalChatModel] = [:]
         var failures: [String: String] = [:]
         var modelPins: [String: ModelPin] = [:]
@@ -139,7 +148,11 @@ package final class LocalModelProvider: ChatProvider {
 
     /// Refuses a pinned model whose file no longer has its pinned content (logged with details).
     private func checkPin(_ model: String) throws {
-        guard let reason = pins[model]?.check() else { return }
+        guard let reason = pins[model]?.check() else {
+            _ = reported.withLock { $0.remove(model) }
+            return
+        }
+        if reported.withLock({ $0.insert(model).inserted }) { onPinMismatch(model, reason) }
         Self.logger.error("local model refused", metadata: ["model": "\(model)", "reason": "\(reason)"])
         throw GatewayError.unavailable(
             "The local model \(Self.modelName(model)) is refused: its file no longer matches the SHA-256 pinned in "

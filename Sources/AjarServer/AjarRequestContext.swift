@@ -21,6 +21,8 @@ package struct AjarRequestContext: RequestContext {
         self.coreContext = .init(source: source)
         self.channel = source.channel
         self.requestID = RequestIDGenerator.next()
+        // Every log line of the request carries its id (the one the client sees in x-ajar-request-id).
+        self.logger[metadataKey: "request.id"] = .string(requestID)
     }
 
     /// Bodies are read by the handlers with the configured limit, not by Hummingbird's default.

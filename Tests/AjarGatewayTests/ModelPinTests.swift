@@ -1,4 +1,5 @@
 import AjarCore
+import AjarStore
 import Foundation
 import Logging
 import Testing
@@ -104,7 +105,10 @@ struct ModelPinTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let copy = directory.appendingPathComponent("model.gguf").path
         try FileManager.default.copyItem(atPath: Self.modelPath, toPath: copy)
-        let gateway = Gateway(config: try Self.config(modelPath: copy, sha256: Self.modelSHA256))
+        let (store, storeDirectory) = try TemporaryStore.make()
+        defer { try? FileManager.default.removeItem(at: storeDirectory) }
+        let gateway = Gateway(
+            config: try Self.config(modelPath: copy, sha256: Self.modelSHA256), accountant: Accountant(store: store, adminKey: nil))
         defer { Task { await gateway.shutdown() } }
         #expect(gateway.localFailures.isEmpty)
         var request = ChatRequest(model: "smol", messages: [ChatMessage(role: .user, text: "Say hi")])
@@ -127,5 +131,16 @@ struct ModelPinTests {
             }
             #expect(message.contains("re-register"))
         }
+        // The refusal is in the audit trail (once, however many requests it refuses).
+        _ = try? await gateway.complete(request, logger: Logger(label: "t"))
+        var refusals: [String] = []
+        for _ in 0..<50 {
+            refusals = try await store.exportAudit(from: nil, to: nil).filter { $0.contains("model.refused") }
+            if !refusals.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(refusals.count == 1)
+        #expect(refusals.first?.contains("local/\(copy)") == true)
+        #expect(refusals.first?.contains("pinned SHA-256") == true)
     }
 }

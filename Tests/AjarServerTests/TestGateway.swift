@@ -66,11 +66,12 @@ final class TestGateway: Sendable {
             """
         let config = try ConfigLoader.parse(yaml, environment: [:])
         let accountant = store.map { Accountant(store: $0, adminKey: adminKey.map(Secret.init)) }
-        let gateway = Gateway(config: config, extraProviders: extraProviders, accountant: accountant)
+        let metrics = MetricsExport()
+        let gateway = Gateway(config: config, extraProviders: extraProviders, accountant: accountant, metrics: metrics.gatewayMetrics)
         var logger = Logger(label: "ajar-test")
         logger.logLevel = .critical
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = buildApplication(gateway: gateway, host: "127.0.0.1", port: 0, logger: logger) { port in
+        let app = buildApplication(gateway: gateway, host: "127.0.0.1", port: 0, logger: logger, metrics: metrics) { port in
             portContinuation.yield(port)
             portContinuation.finish()
         }

@@ -13,6 +13,8 @@ package struct AjarConfig: Sendable {
     package var retry = RetryConfig()
     package var circuitBreaker = CircuitBreakerConfig()
     package var logging = LoggingConfig()
+    /// OpenTelemetry traces (`tracing: {otlp_endpoint: …}`); off by default.
+    package var tracing = TracingConfig()
     /// `policy:` — data classes → actions, risk tiers, custom detectors (``PolicyConfig``).
     package var policy = PolicyConfig()
     /// `storage:` — `{sqlite: PATH}` (default `.ajar/ajar.db`, relative to the config file) or

@@ -39,7 +39,7 @@ package enum ConfigLoader {
             throw ConfigError(path: "", line: nil, message: "not valid YAML: \(error)")
         }
         let document = YAMLValue(node: root, path: "", environment: environment, fallbackLine: 1)
-        let top = try document.mapping(allowed: ["server", "providers", "models", "retry", "circuit_breaker", "logging", "policy", "storage", "auth", "accounting"])
+        let top = try document.mapping(allowed: ["server", "providers", "models", "retry", "circuit_breaker", "logging", "policy", "storage", "auth", "accounting", "tracing"])
         var config = AjarConfig()
         try decodeServer(document.child("server", in: top), into: &config.server)
         for (name, value) in try document.child("providers", in: top).mapping() {
@@ -51,6 +51,7 @@ package enum ConfigLoader {
         try decodeRetry(document.child("retry", in: top), into: &config.retry)
         try decodeBreaker(document.child("circuit_breaker", in: top), into: &config.circuitBreaker)
         try decodeLogging(document.child("logging", in: top), into: &config.logging)
+        try decodeTracing(document.child("tracing", in: top), into: &config.tracing)
         try decodeStorage(document.child("storage", in: top), into: &config)
         let auth = document.child("auth", in: top)
         let authEntries = try auth.mapping(allowed: ["admin_key"])
@@ -242,6 +243,19 @@ package enum ConfigLoader {
             guard let parsed = LoggingConfig.Format(rawValue: format) else { throw formatValue.error("expected text or json") }
             logging.format = parsed
         }
+    }
+
+    private static func decodeTracing(_ value: YAMLValue, into tracing: inout TracingConfig) throws(ConfigError) {
+        let entries = try value.mapping(allowed: ["otlp_endpoint", "service_name", "export_interval"])
+        let endpointValue = value.child("otlp_endpoint", in: entries)
+        if let endpoint = try endpointValue.string(), !endpoint.isEmpty {
+            guard let url = URL(string: endpoint), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw endpointValue.error("expected an http(s) URL such as http://127.0.0.1:4318")
+            }
+            tracing.endpoint = endpoint
+        }
+        if let name = try value.child("service_name", in: entries).string(), !name.isEmpty { tracing.serviceName = name }
+        if let interval = try value.child("export_interval", in: entries).double(in: 0.05...3600) { tracing.exportInterval = interval }
     }
 
     // MARK: - YAML errors

@@ -10,16 +10,20 @@ package struct CandidateRunner: Sendable {
     package let breakers: CircuitBreakers
     /// Sleeps for the given seconds (injectable so tests need not wait).
     package let sleep: @Sendable (Double) async throws -> Void
+    /// Told of every failed upstream attempt, by deployment (metrics).
+    package let onUpstreamError: @Sendable (String) -> Void
 
     package init(
         retry: RetryConfig, breakers: CircuitBreakers,
         sleep: @escaping @Sendable (Double) async throws -> Void = { seconds in
             try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
-        }
+        },
+        onUpstreamError: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.retry = retry
         self.breakers = breakers
         self.sleep = sleep
+        self.onUpstreamError = onUpstreamError
     }
 
     /// The result of a successful run.
@@ -67,11 +71,13 @@ package struct CandidateRunner: Sendable {
                         // The request itself is wrong: no other deployment will like it better.
                         breakers.recordAbandoned(deployment.id)
                         attempts.append(Attempt(deployment: deployment.id, outcome: .failed("HTTP \(status)")))
+                        onUpstreamError(deployment.id)
                         throw GatewayError.upstreamRejected(status: status, message: message, deployment: deployment.id)
                     }
                     breakers.recordFailure(deployment.id)
                     failures.append(error)
                     attempts.append(Attempt(deployment: deployment.id, outcome: .failed(Self.summary(error))))
+                    onUpstreamError(deployment.id)
                     logger.debug(
                         "upstream attempt failed",
                         metadata: [

@@ -53,7 +53,8 @@ extension Ajar {
                 accountant = Accountant(store: store, adminKey: loaded.adminKey, localComputePrice: loaded.localComputePrice)
             }
             defer { storeTask?.cancel() }
-            let gateway = Gateway(config: loaded, accountant: accountant)
+            let metrics = MetricsExport()
+            let gateway = Gateway(config: loaded, accountant: accountant, metrics: metrics.gatewayMetrics)
             let disabled = gateway.disabledProviders
             if disabled.isEmpty {
                 logger.info("all providers enabled", metadata: ["providers": "\(loaded.providers.map(\.name).joined(separator: ","))"])
@@ -63,8 +64,12 @@ extension Ajar {
             }
             for (deployment, reason) in gateway.localFailures.sorted(by: { $0.key < $1.key }) {
                 logger.error("local model unavailable: \(deployment): \(reason)")
+                // A pin mismatch (or any load failure) is in the audit trail too.
+                await accountant?.audit(
+                    action: "model.unavailable", requestID: "startup",
+                    details: ["deployment": .string(deployment), "reason": .string(reason)])
             }
-            let app = buildApplication(gateway: gateway, host: host, port: port, logger: logger) { bound in
+            let app = buildApplication(gateway: gateway, host: host, port: port, logger: logger, metrics: metrics) { bound in
                 logger.notice("ajar listening on http://\(host):\(bound)", metadata: ["models": "\(gateway.models.count)"])
             }
             do {
