@@ -45,6 +45,13 @@ final class LocalChat: ChatBackend {
             accountant = Accountant(store: opened, adminKey: loaded.adminKey, localComputePrice: loaded.localComputePrice)
         }
         let gateway = Gateway(config: loaded, accountant: accountant)
+        for (deployment, reason) in gateway.localFailures.sorted(by: { $0.key < $1.key }) {
+            ChatTerminal.info("local model unavailable: \(deployment): \(reason)")
+            // As `ajar serve` does at start-up: a pin mismatch (or any load failure) is audited.
+            await accountant?.audit(
+                action: "model.unavailable", requestID: "startup",
+                details: ["deployment": .string(deployment), "reason": .string(reason)])
+        }
         return LocalChat(gateway: gateway, store: store, storeTask: storeTask, configPath: configPath, logger: logger)
     }
 
