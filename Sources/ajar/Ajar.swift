@@ -27,6 +27,6 @@ struct Ajar: AsyncParsableCommand {
         commandName: "ajar",
         abstract: "A self-hosted AI gateway: one OpenAI- and Anthropic-compatible API in front of open and closed models.",
         version: "0.1.0",
-        subcommands: [Serve.self, CheckConfig.self, Models.self, Keys.self, Audit.self, UsageReport.self],
+        subcommands: [Serve.self, CheckConfig.self, Models.self, Keys.self, Audit.self, UsageReport.self, Chat.self],
         defaultSubcommand: Serve.self)
 }
