@@ -227,6 +227,7 @@ let package = Package(
                 "ajar", "AjarServer", "AjarGateway", "AjarTesting", "AjarCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
