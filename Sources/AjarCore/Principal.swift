@@ -20,6 +20,9 @@ package struct Principal: Codable, Sendable, Equatable, Hashable {
         self.allowedModels = allowedModels
     }
 
+    /// The team, or `nil` when the key has none (the empty string), as stores record it.
+    package var teamName: String? { team.isEmpty ? nil : team }
+
     /// Whether this principal may use `alias` (ignoring policy, which the engine applies separately).
     package func mayUse(model alias: String) -> Bool {
         allowedModels?.contains(alias) ?? true

@@ -282,61 +282,68 @@ package final class Gateway: Sendable {
             var success = try await runner.run(planned.routes.map(\.deployment), logger: logger) { deployment in
                 // Every routed deployment has its card (`plan(_:principal:)` pairs them).
                 guard let card = planned.card(of: deployment) else { throw ProviderError.unsupported("no registry card") }
-                let span = self.tracer?.startSpan("\(planned.operation) \(deployment.config.model)", kind: .client, parent: planned.span)
-                span?.set("gen_ai.system", self.config.provider(named: deployment.config.provider)?.kind.rawValue)
-                span?.set("gen_ai.request.model", deployment.config.model)
-                span?.set("ajar.deployment", deployment.id)
-                span?.set("ajar.hosting", card.hosting.rawValue)
-                do {
-                    let value = try await operation(deployment, card)
-                    span?.end()
-                    return value
-                } catch {
-                    span?.end(status: .error(String(describing: error)))
-                    throw error
+                return try await traced("\(planned.operation) \(deployment.config.model)", kind: .client, parent: planned.span) { span in
+                    span?.set("gen_ai.system", config.provider(named: deployment.config.provider)?.kind.rawValue)
+                    span?.set("gen_ai.request.model", deployment.config.model)
+                    span?.set("ajar.deployment", deployment.id)
+                    span?.set("ajar.hosting", card.hosting.rawValue)
+                    return try await operation(deployment, card)
                 }
             }
             success.policy = planned.plan.trace.headerValue(chosen: success.deployment.id)
-            let served = planned.card(of: success.deployment)
-            let deployment = success.deployment.id
-            let attempts = success.attempts
-            let plan = planned.plan
+            let served = (card: planned.card(of: success.deployment), deployment: success.deployment, attempts: success.attempts)
             let decision = success.policy
-            let accountant = accountant, ticket = planned.ticket, metrics = metrics, tracer = self.tracer
-            let responseModel = success.deployment.config.model
             await settle(&success) { usage, answer, status in
-                metrics.request(
-                    model: planned.model, card: served, app: planned.app, status: status, duration: .now - planned.started,
-                    usage: usage, attempts: attempts, plan: plan)
-                if let accountant, let ticket {
-                    let span = tracer?.startSpan("ajar.accounting", parent: planned.span)
-                    await accountant.finish(
-                        .init(ticket: ticket, status: status, usage: usage, served: served, deployment: deployment,
-                              attempts: attempts.map(\.deployment), plan: plan, decision: decision, answer: answer))
-                    span?.end()
-                }
-                if let span = planned.span {
-                    span.set("gen_ai.response.model", responseModel)
-                    span.set("gen_ai.usage.input_tokens", usage?.promptTokens)
-                    span.set("gen_ai.usage.output_tokens", usage?.completionTokens)
-                    span.set("ajar.deployment", deployment)
-                    span.set("ajar.policy", decision)
-                    span.set("http.response.status_code", status)
-                    span.end(status: status < 400 ? .ok : .error("HTTP \(status)"))
-                }
+                await self.finished(planned, status: status, usage: usage, served: served, decision: decision, answer: answer)
             }
             return success
         } catch {
-            metrics.request(
-                model: planned.model, card: nil, app: planned.app, status: Self.status(of: error), duration: .now - planned.started,
-                usage: nil, attempts: [], plan: planned.plan)
-            if let accountant, let ticket = planned.ticket {
-                await accountant.finish(
-                    .init(ticket: ticket, status: Self.status(of: error), usage: nil, served: nil, deployment: nil, attempts: [],
-                          plan: planned.plan, decision: nil, answer: nil))
-            }
-            planned.span?.set("http.response.status_code", Self.status(of: error))
-            planned.span?.end(status: .error(String(describing: error)))
+            await finished(planned, status: Self.status(of: error), error: error)
+            throw error
+        }
+    }
+
+    /// Everything a request's end does, answered or failed: metrics, the accounting record, and
+    /// the end of its root span.
+    private func finished(
+        _ planned: Planned, status: Int, usage: Usage? = nil,
+        served: (card: ModelCard?, deployment: Deployment, attempts: [Attempt])? = nil, decision: String? = nil,
+        answer: String? = nil, error: (any Error)? = nil
+    ) async {
+        metrics.request(
+            model: planned.model, card: served?.card, app: planned.app, status: status, duration: .now - planned.started,
+            usage: usage, attempts: served?.attempts ?? [], plan: planned.plan)
+        if let accountant, let ticket = planned.ticket {
+            let span = tracer?.startSpan("ajar.accounting", parent: planned.span)
+            await accountant.finish(
+                .init(ticket: ticket, status: status, usage: usage, served: served?.card, deployment: served?.deployment.id,
+                      attempts: served?.attempts.map(\.deployment) ?? [], plan: planned.plan, decision: decision, answer: answer))
+            span?.end()
+        }
+        guard let span = planned.span else { return }
+        if let served {
+            span.set("gen_ai.response.model", served.deployment.config.model)
+            span.set("ajar.deployment", served.deployment.id)
+        }
+        span.set("gen_ai.usage.input_tokens", usage?.promptTokens)
+        span.set("gen_ai.usage.output_tokens", usage?.completionTokens)
+        span.set("ajar.policy", decision)
+        span.set("http.response.status_code", status)
+        span.end(status: error.map { .error(String(describing: $0)) } ?? (status < 400 ? .ok : .error("HTTP \(status)")))
+    }
+
+    /// Runs `body` in a child span of `parent` (none when tracing is off), ended with an error
+    /// status if `body` throws.
+    private func traced<T, E: Error>(
+        _ name: String, kind: TraceSpan.Kind = .internal, parent: TraceSpan?, _ body: (TraceSpan?) async throws(E) -> T
+    ) async throws(E) -> T {
+        let span = tracer?.startSpan(name, kind: kind, parent: parent)
+        do {
+            let value = try await body(span)
+            span?.end()
+            return value
+        } catch {
+            span?.end(status: .error((error as? GatewayError)?.message ?? String(describing: error)))
             throw error
         }
     }
@@ -351,26 +358,18 @@ package final class Gateway: Sendable {
         span?.set("ajar.request_id", requestID)
         span?.set("ajar.app", principal.app)
         do throws(GatewayError) {
-            let policySpan = tracer?.startSpan("ajar.policy", parent: span)
-            let (plan, routes): (Plan, [(deployment: Deployment, card: ModelCard)])
-            do throws(GatewayError) {
-                (plan, routes) = try self.plan(request, principal: principal, note: note)
-                policySpan?.set("ajar.policy.tier", plan.tier)
-                policySpan?.set("ajar.policy.data_classes", plan.dataClasses.map(\.rawValue))
-                policySpan?.set("ajar.policy.allowed", routes.map(\.deployment.id))
-                policySpan?.end()
-            } catch {
-                policySpan?.end(status: .error(error.message))
-                throw error
+            let (plan, routes) = try await traced("ajar.policy", parent: span) { (step) throws(GatewayError) in
+                let planned = try self.plan(request, principal: principal, note: note)
+                step?.set("ajar.policy.tier", planned.plan.tier)
+                step?.set("ajar.policy.data_classes", planned.plan.dataClasses.map(\.rawValue))
+                step?.set("ajar.policy.allowed", planned.routes.map(\.deployment.id))
+                return planned
             }
-            let admissionSpan = accountant == nil ? nil : tracer?.startSpan("ajar.admission", parent: span)
-            let ticket: Accountant.Ticket?
-            do throws(GatewayError) {
-                ticket = try await accountant?.admit(principal, request: request, requestID: requestID, cards: routes.map(\.card))
-                admissionSpan?.end()
-            } catch {
-                admissionSpan?.end(status: .error(error.message))
-                throw error
+            var ticket: Accountant.Ticket?
+            if let accountant {
+                ticket = try await traced("ajar.admission", parent: span) { (_) throws(GatewayError) in
+                    try await accountant.admit(principal, request: request, requestID: requestID, cards: routes.map(\.card))
+                }
             }
             return Planned(
                 plan: plan, routes: routes, ticket: ticket, model: request.model, app: principal.app, started: .now, span: span,

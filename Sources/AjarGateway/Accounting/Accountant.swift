@@ -145,7 +145,7 @@ package final class Accountant: Sendable {
             // per transaction anyway (see GatewayStore.admit(_:)).
             let outcomes = try await store.admit([
                 Admission(
-                    keyID: keyID, team: principal.team.isEmpty ? nil : principal.team, estimateMicros: Self.micros(estimate),
+                    keyID: keyID, team: principal.teamName, estimateMicros: Self.micros(estimate),
                     tokens: promptEstimate, limits: limits, at: now)
             ])
             guard let first = outcomes.first else { throw StoreError.database("no admission outcome") }
@@ -233,7 +233,7 @@ package final class Accountant: Sendable {
         }
         let audit = AuditRecord(
             kind: .request, time: ticket.started, requestID: ticket.requestID, keyID: principal.keyID,
-            app: principal.app, team: principal.team.isEmpty ? nil : principal.team,
+            app: principal.app, team: principal.teamName,
             tier: outcome.plan?.tier ?? principal.tier, modelRequested: ticket.request.model,
             modelServed: outcome.deployment, deploymentsTried: outcome.attempts,
             decision: outcome.decision ?? outcome.plan.map { $0.trace.headerValue(chosen: outcome.deployment) },
@@ -251,7 +251,7 @@ package final class Accountant: Sendable {
         if let card = outcome.served {
             record.usage = UsageRecord(
                 time: ticket.started, requestID: ticket.requestID, keyID: principal.keyID, app: principal.app,
-                team: principal.team.isEmpty ? nil : principal.team, model: card.alias, provider: card.provider,
+                team: principal.teamName, model: card.alias, provider: card.provider,
                 tokensIn: outcome.usage?.promptTokens ?? 0, tokensOut: outcome.usage?.completionTokens ?? 0,
                 tokensCached: outcome.usage?.cachedPromptTokens ?? 0, costMicros: micros,
                 latencyMs: Int(elapsed * 1000), status: outcome.status)
@@ -265,7 +265,7 @@ package final class Accountant: Sendable {
             RequestRecord(
                 audit: AuditRecord(
                     kind: .request, time: Date(), requestID: requestID, keyID: principal.keyID, app: principal.app,
-                    team: principal.team.isEmpty ? nil : principal.team, tier: principal.tier, modelRequested: request?.model,
+                    team: principal.teamName, tier: principal.tier, modelRequested: request?.model,
                     decision: reason, status: status, latencyMs: 0)),
             requestID: requestID)
     }
