@@ -77,8 +77,7 @@ struct AdminRoutes: Sendable {
             app: app, team: object["team"]?.stringValue, tier: object["tier"]?.stringValue ?? Accountant.defaultTierMarker, allowedModels: models,
             rateLimits: RateLimits(requestsPerMinute: object["rpm"]?.intValue, tokensPerMinute: object["tpm"]?.intValue),
             budget: budget)
-        let created = try await accountant.store.createKey(key)
-        await accountant.audit(action: "key.created", requestID: context.requestID, details: Self.json(created.record))
+        let created = try await accountant.createKey(key, requestID: context.requestID)
         var result = Self.json(created.record).objectValue ?? [:]
         result["secret"] = .string(created.secret.value)
         return .object(result)
@@ -137,21 +136,7 @@ struct AdminRoutes: Sendable {
         return formatter.date(from: text)
     }
 
-    static func json(_ record: KeyRecord) -> JSON {
-        var object: JSONObject = [
-            "id": .string(record.id), "prefix": .string(record.prefix), "app": .string(record.app),
-            "team": record.team.map(JSON.string) ?? .null, "tier": Accountant.tier(of: record).map(JSON.string) ?? .null,
-            "models": record.allowedModels.map { .array($0.map(JSON.string)) } ?? .null,
-            "rpm": record.rateLimits.requestsPerMinute.map { JSON($0) } ?? .null,
-            "tpm": record.rateLimits.tokensPerMinute.map { JSON($0) } ?? .null,
-            "created_at": JSON(Int(record.createdAt.timeIntervalSince1970)),
-            "revoked": .bool(record.isRevoked),
-        ]
-        if let budget = record.budget {
-            object["budget"] = ["usd": JSON(Double(budget.amountMicros) / 1_000_000), "period": .string(budget.period.rawValue)]
-        }
-        return .object(object)
-    }
+    static func json(_ record: KeyRecord) -> JSON { Accountant.json(record) }
 
     private func json(_ body: JSON, _ context: AjarRequestContext) -> Response {
         var headers = HTTPFields()

@@ -291,6 +291,30 @@ package final class Accountant: Sendable {
 
     // MARK: - Key management
 
+    /// Creates a key and audits it (the record, never the secret).
+    package func createKey(_ key: NewKey, requestID: String) async throws -> CreatedKey {
+        let created = try await store.createKey(key)
+        await audit(action: "key.created", requestID: requestID, details: Self.json(created.record))
+        return created
+    }
+
+    /// A key as the admin API shows it and its audit records hold it: never its secret or hash.
+    package static func json(_ record: KeyRecord) -> JSON {
+        var object: JSONObject = [
+            "id": .string(record.id), "prefix": .string(record.prefix), "app": .string(record.app),
+            "team": record.team.map(JSON.string) ?? .null, "tier": tier(of: record).map(JSON.string) ?? .null,
+            "models": record.allowedModels.map { .array($0.map(JSON.string)) } ?? .null,
+            "rpm": record.rateLimits.requestsPerMinute.map { JSON($0) } ?? .null,
+            "tpm": record.rateLimits.tokensPerMinute.map { JSON($0) } ?? .null,
+            "created_at": JSON(Int(record.createdAt.timeIntervalSince1970)),
+            "revoked": .bool(record.isRevoked),
+        ]
+        if let budget = record.budget {
+            object["budget"] = ["usd": JSON(Double(budget.amountMicros) / 1_000_000), "period": .string(budget.period.rawValue)]
+        }
+        return .object(object)
+    }
+
     /// Rotates a key's secret and audits it; the old secret stops working at once in this process.
     package func rotateKey(id: String, requestID: String) async throws -> CreatedKey {
         let created = try await store.rotateKey(id: id)

@@ -79,9 +79,7 @@ extension DashboardRoutes {
             app: app, team: field("team"), tier: field("tier") ?? Accountant.defaultTierMarker, allowedModels: models,
             rateLimits: RateLimits(requestsPerMinute: try limit("rpm"), tokensPerMinute: try limit("tpm")),
             budget: budget)
-        let created = try await accountant.store.createKey(key)
-        await accountant.audit(
-            action: "key.created", requestID: context.requestID, details: AdminRoutes.json(created.record))
+        let created = try await accountant.createKey(key, requestID: context.requestID)
         let shown = """
             <section class="notice" id="created-key"><h2>Key created for \(HTML.escape(created.record.app))</h2>
             <p>Copy the secret now: it is shown only this once, and only its hash is stored.</p>

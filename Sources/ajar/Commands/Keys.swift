@@ -34,9 +34,7 @@ struct Keys: AsyncParsableCommand {
                 allowedModels: models.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
                 rateLimits: RateLimits(requestsPerMinute: rpm, tokensPerMinute: tpm), budget: parsedBudget)
             let created = try await StoreAccess.with(config) { store, _ in
-                let created = try await store.createKey(key)
-                try await store.appendAudit(Accountant.adminRecord(action: "key.created", requestID: "cli", details: ["id": .string(created.record.id), "app": .string(key.app)]))
-                return created
+                try await Accountant(store: store, adminKey: nil).createKey(key, requestID: "cli")
             }
             print("key \(created.record.id) for app \(app)\(team.map { ", team \($0)" } ?? "")")
             print("secret (shown once, store it now): \(created.secret.value)")
@@ -69,9 +67,7 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let created = try await StoreAccess.with(config) { store, _ in
-                let created = try await store.rotateKey(id: id)
-                try await store.appendAudit(Accountant.adminRecord(action: "key.rotated", requestID: "cli", details: ["id": .string(id)]))
-                return created
+                try await Accountant(store: store, adminKey: nil).rotateKey(id: id, requestID: "cli")
             }
             print("secret (shown once, store it now): \(created.secret.value)")
         }
@@ -84,8 +80,7 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             try await StoreAccess.with(config) { store, _ in
-                _ = try await store.revokeKey(id: id)
-                try await store.appendAudit(Accountant.adminRecord(action: "key.revoked", requestID: "cli", details: ["id": .string(id)]))
+                _ = try await Accountant(store: store, adminKey: nil).revokeKey(id: id, requestID: "cli")
             }
             print("revoked \(id)")
         }
