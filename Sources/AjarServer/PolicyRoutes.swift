@@ -72,8 +72,9 @@ struct PolicyRoutes: Sendable {
             object["redacted_spans"] = JSON(plan.redactedSpans)
             object["vendor_messages"] = .array(
                 plan.vendorRequest.messages.map { ["role": .string($0.role.rawValue), "content": .string($0.text)] })
-            object["header"] = .string(plan.trace.headerValue())
-            headers[.policy] = plan.trace.headerValue()
+            let header = plan.trace.headerValue()
+            object["header"] = .string(header)
+            headers[.policy] = header
             body = .object(object)
         case .refused(let refusal):
             var object = Self.traceFields(refusal.trace)
@@ -81,8 +82,9 @@ struct PolicyRoutes: Sendable {
             object["code"] = .string(refusal.code)
             object["message"] = .string(refusal.explanation)
             object["candidates"] = []
-            object["header"] = .string(refusal.trace.headerValue())
-            headers[.policy] = refusal.trace.headerValue()
+            let header = refusal.trace.headerValue()
+            object["header"] = .string(header)
+            headers[.policy] = header
             body = .object(object)
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.bytes)))

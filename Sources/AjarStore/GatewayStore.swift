@@ -146,3 +146,13 @@ package protocol GatewayStore: Sendable {
     /// Like ``usage(groupBy:from:to:)``, per UTC day: ordered by day, then group.
     func usageSeries(groupBy: UsageGrouping, from: Date, to: Date) async throws -> [UsageSeriesPoint]
 }
+
+extension GatewayStore {
+    /// One record, as a commit of its own.
+    @discardableResult
+    package func appendAudit(_ record: AuditRecord) async throws -> AuditEntry {
+        let entries = try await commit([RequestRecord(audit: record)])
+        guard let entry = entries.first else { throw StoreError.database("the audit append returned no entry") }
+        return entry
+    }
+}

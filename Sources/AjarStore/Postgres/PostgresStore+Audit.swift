@@ -2,12 +2,6 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore {
-    package func appendAudit(_ record: AuditRecord) async throws -> AuditEntry {
-        let entries = try await commit([RequestRecord(audit: record)])
-        guard let entry = entries.first else { throw StoreError.database("the audit append returned no entry") }
-        return entry
-    }
-
     package func commit(_ records: [RequestRecord]) async throws -> [AuditEntry] {
         guard !records.isEmpty else { return [] }
         for record in records {

@@ -2,12 +2,6 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    package func appendAudit(_ record: AuditRecord) async throws -> AuditEntry {
-        let entries = try await commit([RequestRecord(audit: record)])
-        guard let entry = entries.first else { throw StoreError.database("the audit append returned no entry") }
-        return entry
-    }
-
     package func commit(_ records: [RequestRecord]) async throws -> [AuditEntry] {
         guard !records.isEmpty else { return [] }
         // Encoded outside the writer lock: only the chain link needs it.
