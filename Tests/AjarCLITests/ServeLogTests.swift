@@ -72,3 +72,27 @@ struct ServeLogTests {
         #expect(!lines.joined().contains("sk-log-test-secret"))
     }
 }
+
+@Suite("ajar serve refuses unsafe configurations")
+struct ServeRefusalTests {
+    @Test("an admin key with storage: none is refused, with a message that says why")
+    func adminKeyWithoutStore() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ajar-refuse-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("ajar.yaml")
+        try """
+            server: {host: 127.0.0.1, port: 0}
+            providers:
+              openai: {type: openai, base_url: "http://127.0.0.1:9/v1", api_key: sk-x}
+            models:
+              m: {deployments: [{provider: openai, model: gpt-4o-mini}]}
+            storage: none
+            auth: {admin_key: refuse-me}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let result = try await AjarBinary.run(["serve", "--config", config.path], input: "")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("storage: none cannot be used with an admin key"), "\(result.stderr)")
+        #expect(!result.stderr.contains("refuse-me"))
+    }
+}
