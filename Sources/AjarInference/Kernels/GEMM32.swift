@@ -290,8 +290,8 @@ package enum GEMM32 {
         }
     }
 
-    /// Bias and epilogue on a finished partial tile (fewer than 16 columns; full tiles get them in
-    /// registers inside `kernel`).
+    /// Bias and epilogue on a finished partial tile (fewer than 16 columns, column by column; full
+    /// tiles get them in registers inside `kernel`).
     @inline(__always)
     static func finish(
         tile: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, bias: UnsafePointer<Float>?,
@@ -299,37 +299,14 @@ package enum GEMM32 {
     ) {
         for r in 0..<rows {
             let row = tile + r * ldc
-            if columns == nr {
-                let raw = UnsafeMutableRawPointer(row)
-                var v0 = raw.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
-                var v1 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                if let bias {
-                    let rb = UnsafeRawPointer(bias)
-                    v0 += rb.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
-                    v1 += rb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                }
+            for j in 0..<columns {
+                var value = row[j] + (bias?[j] ?? 0)
                 switch epilogue {
                 case .none: break
-                case .gelu:
-                    v0 = Activation.gelu(v0)
-                    v1 = Activation.gelu(v1)
-                case .addResidual(let residual):
-                    let rr = UnsafeRawPointer(residual + offset + r * ldc)
-                    v0 += rr.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
-                    v1 += rr.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                case .gelu: value = Activation.geluReference(value)
+                case .addResidual(let residual): value += residual[offset + r * ldc + j]
                 }
-                raw.storeBytes(of: v0, toByteOffset: 0, as: SIMD8<Float>.self)
-                raw.storeBytes(of: v1, toByteOffset: 32, as: SIMD8<Float>.self)
-            } else {
-                for j in 0..<columns {
-                    var value = row[j] + (bias?[j] ?? 0)
-                    switch epilogue {
-                    case .none: break
-                    case .gelu: value = Activation.geluReference(value)
-                    case .addResidual(let residual): value += residual[offset + r * ldc + j]
-                    }
-                    row[j] = value
-                }
+                row[j] = value
             }
         }
     }
