@@ -251,28 +251,17 @@ package struct SafetensorsFile: Sendable {
         // In range: checked against the buffer in `init` (fileOffset + byteCount ≤ file size).
         guard count > 0, let base = mapping.bytes.baseAddress else { return [] }
         let source = base.advanced(by: info.fileOffset)
+        let type: GGMLType
         switch info.dtype {
-        case .f32:
-            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                if let base = buffer.baseAddress {
-                    UnsafeMutableRawPointer(base).copyMemory(from: source, byteCount: 4 * count)
-                }
-                initialized = count
-            }
-        case .f16:
-            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                if let base = buffer.baseAddress { Half.convertToFloat(source, count: count, into: base) }
-                initialized = count
-            }
-        case .bf16:
-            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                for i in 0..<count {
-                    buffer[i] = Half.bf16ToFloat(source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-                }
-                initialized = count
-            }
+        case .f32: type = .f32
+        case .f16: type = .f16
+        case .bf16: type = .bf16
         default:
             throw .notFloatingPoint(tensor: info.name, dtype: info.dtype.rawValue)
+        }
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let base = buffer.baseAddress { FloatFormats.dequantize(type, source, count: count, into: base) }
+            initialized = count
         }
     }
 }
