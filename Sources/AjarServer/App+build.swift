@@ -41,6 +41,5 @@ package func buildRouter(
     router.get("/health") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
     }
-    dashboard.attach(router.buildResponder())
     return router
 }

@@ -27,6 +27,11 @@ package struct ChatHandler: Sendable {
         } catch {
             throw .invalidRequest("The request body could not be read.")
         }
+        return try Self.parseJSON(body)
+    }
+
+    /// A request body as JSON. - Throws: 400 for an empty body or one that is not JSON.
+    static func parseJSON(_ body: ByteBuffer) throws(GatewayError) -> JSON {
         guard body.readableBytes > 0 else {
             throw .invalidRequest("The request body is empty; expected a JSON object.")
         }

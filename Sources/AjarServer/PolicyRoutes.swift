@@ -30,31 +30,47 @@ struct PolicyRoutes: Sendable {
 
     func explain(_ request: Request, _ context: AjarRequestContext) async -> Response {
         let anthropic = request.uri.queryParameters.get("dialect") == "anthropic"
-        let chat: ChatRequest
+        let json: JSON
         do {
-            let json = try await handler.readJSON(request)
-            chat = try anthropic ? AnthropicDialect.decodeRequest(json) : OpenAIWire.decodeRequest(json)
+            json = try await handler.readJSON(request)
         } catch {
             return error.response(dialect: anthropic ? .anthropic : .openAI, requestID: context.requestID)
         }
-        var principal = context.principal
-        if let tier = request.uri.queryParameters.get("tier"), !tier.isEmpty {
-            guard handler.gateway.accountant?.isAdmin(AuthMiddleware.key(request)) == true else {
+        return Self.explain(
+            json, anthropic: anthropic, tier: request.uri.queryParameters.get("tier").map { String($0) },
+            principal: context.principal, isAdmin: handler.gateway.accountant?.isAdmin(AuthMiddleware.key(request)) == true,
+            gateway: handler.gateway, requestID: context.requestID)
+    }
+
+    /// The explanation of a chat request body, as the route answers it; the dashboard's form calls
+    /// it directly as the admin.
+    static func explain(
+        _ json: JSON, anthropic: Bool, tier: String?, principal: Principal, isAdmin: Bool, gateway: Gateway, requestID: String
+    ) -> Response {
+        let chat: ChatRequest
+        do {
+            chat = try anthropic ? AnthropicDialect.decodeRequest(json) : OpenAIWire.decodeRequest(json)
+        } catch {
+            return error.response(dialect: anthropic ? .anthropic : .openAI, requestID: requestID)
+        }
+        var principal = principal
+        if let tier, !tier.isEmpty {
+            guard isAdmin else {
                 return GatewayError.forbidden("Only the admin key may explain a request for another tier.", code: "admin_required")
-                    .response(dialect: .openAI, requestID: context.requestID)
+                    .response(dialect: .openAI, requestID: requestID)
             }
-            principal.tier = String(tier)
+            principal.tier = tier
         }
         let explanation: Gateway.Explanation
         do {
-            explanation = try handler.gateway.explain(chat, principal: principal)
+            explanation = try gateway.explain(chat, principal: principal)
         } catch {
-            return error.response(dialect: anthropic ? .anthropic : .openAI, requestID: context.requestID)
+            return error.response(dialect: anthropic ? .anthropic : .openAI, requestID: requestID)
         }
         let body: JSON
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        headers[.requestID] = context.requestID
+        headers[.requestID] = requestID
         switch explanation {
         case .planned(let plan, let routes):
             var object = Self.traceFields(plan.trace)

@@ -28,17 +28,10 @@ import Synchronization
 struct DashboardRoutes: Sendable {
     let gateway: Gateway
     let session: DashboardSession
-    let state: DashboardState
 
     init(gateway: Gateway, session: DashboardSession = DashboardSession()) {
         self.gateway = gateway
         self.session = session
-        self.state = DashboardState(configuredKey: gateway.config.adminKey)
-    }
-
-    /// Gives the explain form's forwarder the router's responder (call once every route is added).
-    func attach(_ responder: RouterResponder<AjarRequestContext>) {
-        state.responder.withLock { $0 = responder }
     }
 
     func addRoutes(to router: Router<AjarRequestContext>) {
@@ -101,7 +94,6 @@ struct DashboardRoutes: Sendable {
         if request.headers[.authorization] != nil {
             let key = AuthMiddleware.key(request)
             guard isAdmin(key) else { return .failure(DenialError(.wrongKey)) }
-            if let key { state.remember(key) }
             return .success(Viewer(csrf: nil))
         }
         if let token = sessionToken(request), session.isValid(token) {
@@ -256,7 +248,6 @@ struct DashboardRoutes: Sendable {
                 DashboardLayout.login(next: Self.safeNext(fields["next"] ?? "/ui"), error: "That is not the admin key.")
             )
         }
-        state.remember(key)
         var headers = HTTPFields()
         headers[.location] = Self.safeNext(fields["next"] ?? "/ui")
         let https = request.head.scheme == "https" || request.headers[.forwardedProto]?.lowercased() == "https"
@@ -289,8 +280,7 @@ struct DashboardRoutes: Sendable {
 
     // MARK: - The explain form
 
-    /// Passes the pasted request on to `POST /api/policy/explain` as the admin, answering with
-    /// whatever that route answers (its status and body, 404 where it does not exist).
+    /// Explains the pasted request as `POST /api/policy/explain` does, as the admin.
     private func explain(_ request: Request, _ context: AjarRequestContext) async -> Response {
         let viewer: Viewer
         switch self.viewer(request) {
@@ -304,37 +294,21 @@ struct DashboardRoutes: Sendable {
         {
             return Self.jsonError(.forbidden, "The security token did not match; reload the page.")
         }
-        guard let responder = state.responder.withLock({ $0 }) else {
-            return Self.jsonError(.serviceUnavailable, "The dashboard is not attached to the router.")
-        }
         var request = request
         guard let body = try? await request.collectBody(upTo: gateway.config.server.maxBody) else {
             return Self.jsonError(.contentTooLarge, "The request is too large.")
         }
-        // Only the options the endpoint knows are passed on: `tier` (the admin may ask for any) and `dialect`.
-        var options: [String] = []
-        for name in ["tier", "dialect"] {
-            if let value = request.uri.queryParameters[Substring(name)], !value.isEmpty {
-                options.append("\(name)=\(HTML.queryComponent(String(value)))")
-            }
-        }
-        let path = "/api/policy/explain" + (options.isEmpty ? "" : "?" + options.joined(separator: "&"))
-        var head = HTTPRequest(method: .post, scheme: nil, authority: request.head.authority, path: path)
-        head.headerFields[.contentType] = "application/json"
-        if let key = request.headers[.authorization] {
-            head.headerFields[.authorization] = key
-        } else if let key = state.adminKey {
-            head.headerFields[.authorization] = "Bearer \(key)"
-        } else {
-            return Self.jsonError(.unauthorized, "Log in again: the admin key is needed for this call.")
-        }
+        let json: JSON
         do {
-            return try await responder.respond(to: Request(head: head, body: .init(buffer: body)), context: context)
-        } catch let error as any HTTPResponseError {
-            return Self.jsonError(error.status, "\(error)")
+            json = try ChatHandler.parseJSON(body)
         } catch {
-            return Self.jsonError(.internalServerError, "The explain call failed.")
+            return error.response(dialect: .openAI, requestID: context.requestID)
         }
+        // As the admin: it may ask for any tier.
+        let query = request.uri.queryParameters
+        return PolicyRoutes.explain(
+            json, anthropic: query.get("dialect") == "anthropic", tier: query.get("tier").map { String($0) },
+            principal: Principal(app: "admin", team: ""), isAdmin: true, gateway: gateway, requestID: context.requestID)
     }
 
     // MARK: - Responses
@@ -371,21 +345,6 @@ struct DashboardRoutes: Sendable {
 struct DashboardProblem: Error {
     var status: HTTPResponse.Status
     var text: String
-}
-
-/// The dashboard's shared state: the router's responder (for the explain forwarder) and the admin
-/// key as last presented and verified (the forwarder calls the admin API with it; it is never
-/// written anywhere).
-final class DashboardState: Sendable {
-    let responder = Mutex<RouterResponder<AjarRequestContext>?>(nil)
-    private let key: Mutex<String?>
-
-    init(configuredKey: Secret?) {
-        key = Mutex(configuredKey?.value)
-    }
-
-    func remember(_ key: String) { self.key.withLock { $0 = key } }
-    var adminKey: String? { key.withLock { $0 } }
 }
 
 extension HTTPField.Name {
