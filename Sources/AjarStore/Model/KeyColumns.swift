@@ -53,3 +53,15 @@ struct KeyColumns {
         return values.compactMap(\.stringValue)
     }
 }
+
+extension KeyColumns {
+    /// The key among `candidates` (stored hash, columns) whose hash is `hash`. Every candidate is
+    /// compared, so the time taken does not depend on which one matched.
+    static func match(_ candidates: [(String, KeyColumns)], hash: String) throws -> KeyRecord? {
+        var match: KeyColumns?
+        for (storedHash, columns) in candidates where KeySecret.constantTimeEquals(storedHash, hash) {
+            match = columns
+        }
+        return try match?.record()
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 /// What a new key carries: the input to ``GatewayStore/createKey(_:)``.
 package struct NewKey: Sendable, Hashable {
     package var app: String
@@ -28,5 +29,19 @@ package struct NewKey: Sendable, Hashable {
         if let rpm = rateLimits.requestsPerMinute, rpm < 0 { throw .invalidArgument("rpm must not be negative") }
         if let tpm = rateLimits.tokensPerMinute, tpm < 0 { throw .invalidArgument("tpm must not be negative") }
         if let budget, budget.amountMicros < 0 { throw .invalidArgument("budget must not be negative") }
+    }
+}
+
+extension NewKey {
+    /// The record and secret of a key about to be stored, and the hash the store keeps.
+    /// - Throws: what ``validate()`` throws.
+    func mint() throws(StoreError) -> (created: CreatedKey, hash: String) {
+        try validate()
+        let secret = KeySecret.generate()
+        let record = KeyRecord(
+            id: KeySecret.generateKeyID(), prefix: KeySecret.displayPrefix(of: secret), app: app, team: team, tier: tier,
+            allowedModels: allowedModels, rateLimits: rateLimits, budget: budget,
+            createdAt: Date(millisecondsSince1970: Date().millisecondsSince1970))
+        return (CreatedKey(record: record, secret: secret), KeySecret.hash(secret))
     }
 }

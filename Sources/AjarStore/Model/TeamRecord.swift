@@ -10,3 +10,10 @@ package struct TeamRecord: Sendable, Hashable {
         self.budget = budget
     }
 }
+
+extension TeamRecord {
+    func validate() throws(StoreError) {
+        if name.isEmpty { throw .invalidArgument("team name must not be empty") }
+        if let budget, budget.amountMicros < 0 { throw .invalidArgument("budget must not be negative") }
+    }
+}

@@ -4,13 +4,8 @@ import GRDB
 
 extension SQLiteStore {
     package func createKey(_ key: NewKey) async throws -> CreatedKey {
-        try key.validate()
-        let secret = KeySecret.generate()
-        let record = KeyRecord(
-            id: KeySecret.generateKeyID(), prefix: KeySecret.displayPrefix(of: secret), app: key.app, team: key.team,
-            tier: key.tier, allowedModels: key.allowedModels, rateLimits: key.rateLimits, budget: key.budget,
-            createdAt: Date(millisecondsSince1970: Date().millisecondsSince1970))
-        let hash = KeySecret.hash(secret)
+        let (created, hash) = try key.mint()
+        let record = created.record
         try await run {
             try await pool.write { db in
                 try db.execute(
@@ -28,7 +23,7 @@ extension SQLiteStore {
             }
         }
         logger.info("key created", metadata: ["key.id": "\(record.id)", "app.id": "\(record.app)"])
-        return CreatedKey(record: record, secret: secret)
+        return created
     }
 
     package func listKeys(includeRevoked: Bool) async throws -> [KeyRecord] {
@@ -108,21 +103,13 @@ extension SQLiteStore {
                 }
             }
         }
-        // Compare every candidate, so the time taken does not depend on which one matched.
-        var match: KeyColumns?
-        for (storedHash, columns) in candidates where KeySecret.constantTimeEquals(storedHash, hash) {
-            match = columns
-        }
-        return try match?.record()
+        return try KeyColumns.match(candidates, hash: hash)
     }
 
     // MARK: - Teams
 
     package func upsertTeam(_ team: TeamRecord) async throws {
-        guard !team.name.isEmpty else { throw StoreError.invalidArgument("team name must not be empty") }
-        if let budget = team.budget, budget.amountMicros < 0 {
-            throw StoreError.invalidArgument("budget must not be negative")
-        }
+        try team.validate()
         try await run {
             try await pool.write { db in
                 try db.execute(
