@@ -28,31 +28,10 @@ final class LocalChat: ChatBackend {
         let loaded = try ConfigFile.load(configPath)
         var logger = Logger(label: "ajar-chat")
         logger.logLevel = .error
-        var accountant: Accountant?
-        var store: (any GatewayStore)?
-        var storeTask: Task<Void, Never>?
-        if !loaded.storageDisabled {
-            let opened = try StoreAccess.open(loaded, logger: logger)
-            storeTask = Task { await opened.run() }
-            do {
-                try await opened.migrate()
-            } catch {
-                storeTask?.cancel()
-                FileHandle.standardError.write(Data("error: cannot open the store: \(error)\n".utf8))
-                throw ExitCode(1)
-            }
-            store = opened
-            accountant = Accountant(store: opened, adminKey: loaded.adminKey, localComputePrice: loaded.localComputePrice)
-        }
-        let gateway = Gateway(config: loaded, accountant: accountant)
-        for (deployment, reason) in gateway.localFailures.sorted(by: { $0.key < $1.key }) {
-            ChatTerminal.info("local model unavailable: \(deployment): \(reason)")
-            // As `ajar serve` does at start-up: a pin mismatch (or any load failure) is audited.
-            await accountant?.audit(
-                action: "model.unavailable", requestID: "startup",
-                details: ["deployment": .string(deployment), "reason": .string(reason)])
-        }
-        return LocalChat(gateway: gateway, store: store, storeTask: storeTask, configPath: configPath, logger: logger)
+        let opened = try await StoreAccess.accountant(loaded, serving: false, logger: logger)
+        let gateway = Gateway(config: loaded, accountant: opened?.accountant)
+        await StoreAccess.reportLocalFailures(gateway, accountant: opened?.accountant) { ChatTerminal.info($0) }
+        return LocalChat(gateway: gateway, store: opened?.store, storeTask: opened?.task, configPath: configPath, logger: logger)
     }
 
     var place: String { "in-process (\(configPath))" }

@@ -40,19 +40,15 @@ extension Ajar {
                     """.utf8))
                 throw ExitCode(1)
             }
-            var accountant: Accountant?
-            var storeTask: Task<Void, Never>?
-            if loaded.storageDisabled {
-                logger.warning("storage: none — no keys, budgets, usage or audit records")
-            } else {
-                let store = try StoreAccess.open(loaded, serving: true, logger: logger)
-                storeTask = Task { await store.run() }
-                try await store.migrate()
+            let opened = try await StoreAccess.accountant(loaded, serving: true, logger: logger)
+            let accountant = opened?.accountant
+            if let opened {
                 // Reservations of requests that died with an earlier process are released.
-                _ = try? await store.releaseReservations(olderThan: Date().addingTimeInterval(-600))
-                accountant = Accountant(store: store, adminKey: loaded.adminKey, localComputePrice: loaded.localComputePrice)
+                _ = try? await opened.store.releaseReservations(olderThan: Date().addingTimeInterval(-600))
+            } else {
+                logger.warning("storage: none — no keys, budgets, usage or audit records")
             }
-            defer { storeTask?.cancel() }
+            defer { opened?.task.cancel() }
             let metrics = MetricsExport()
             let gateway = Gateway(config: loaded, accountant: accountant, metrics: metrics.gatewayMetrics)
             let disabled = gateway.disabledProviders
@@ -62,13 +58,7 @@ extension Ajar {
                 let reasons = disabled.map { "\($0.name) (\($0.reason))" }.joined(separator: ", ")
                 logger.notice("providers disabled: \(reasons)")
             }
-            for (deployment, reason) in gateway.localFailures.sorted(by: { $0.key < $1.key }) {
-                logger.error("local model unavailable: \(deployment): \(reason)")
-                // A pin mismatch (or any load failure) is in the audit trail too.
-                await accountant?.audit(
-                    action: "model.unavailable", requestID: "startup",
-                    details: ["deployment": .string(deployment), "reason": .string(reason)])
-            }
+            await StoreAccess.reportLocalFailures(gateway, accountant: accountant) { logger.error("\($0)") }
             let app = buildApplication(gateway: gateway, host: host, port: port, logger: logger, metrics: metrics) { bound in
                 logger.notice("ajar listening on http://\(host):\(bound)", metadata: ["models": "\(gateway.models.count)"])
             }
@@ -127,7 +117,8 @@ enum StoreAccess {
         }
     }
 
-    /// Runs `body` with the store open and migrated (the PostgreSQL pool running meanwhile).
+    /// Runs `body` with the store open and migrated (the PostgreSQL pool running meanwhile), and
+    /// closes it afterwards, also when `body` throws.
     static func with<T: Sendable>(_ configPath: String, _ body: @Sendable (any GatewayStore, AjarConfig) async throws -> T) async throws -> T {
         let config = try ConfigFile.load(configPath)
         var logger = Logger(label: "ajar")
@@ -135,9 +126,42 @@ enum StoreAccess {
         let store = try open(config, logger: logger)
         let task = Task { await store.run() }
         defer { task.cancel() }
-        try await store.migrate()
-        let result = try await body(store, config)
-        try? await store.close()
-        return result
+        do {
+            try await store.migrate()
+            let result = try await body(store, config)
+            try? await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    /// The configured store opened, running (cancel `task` to stop it) and migrated, with the
+    /// accountant over it; `nil` with `storage: none`.
+    static func accountant(_ config: AjarConfig, serving: Bool, logger: Logger) async throws
+        -> (accountant: Accountant, store: any GatewayStore, task: Task<Void, Never>)?
+    {
+        guard !config.storageDisabled else { return nil }
+        let store = try open(config, serving: serving, logger: logger)
+        let task = Task { await store.run() }
+        do {
+            try await store.migrate()
+        } catch {
+            task.cancel()
+            FileHandle.standardError.write(Data("error: cannot open the store: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        return (Accountant(store: store, adminKey: config.adminKey, localComputePrice: config.localComputePrice), store, task)
+    }
+
+    /// Reports each local model that failed to load (a pin mismatch among them) and audits it.
+    static func reportLocalFailures(_ gateway: Gateway, accountant: Accountant?, report: (String) -> Void) async {
+        for (deployment, reason) in gateway.localFailures.sorted(by: { $0.key < $1.key }) {
+            report("local model unavailable: \(deployment): \(reason)")
+            await accountant?.audit(
+                action: "model.unavailable", requestID: "startup",
+                details: ["deployment": .string(deployment), "reason": .string(reason)])
+        }
     }
 }
