@@ -1,18 +1,17 @@
 import AjarCore
+import AjarProviders
 import Foundation
 
 /// The OpenAI chat-completions wire format as `ajar chat` speaks it to a gateway: the request
 /// body, the streamed `data:` events, and error bodies turned into one line.
 enum ChatWire {
-    /// A streaming chat-completions body: the whole conversation, usage included at the end.
+    /// A streaming chat-completions body: the whole conversation, usage included at the end, as
+    /// the OpenAI adapter encodes requests.
     static func requestBody(model: String, messages: [ChatMessage]) -> JSON {
-        let wire: [JSON] = messages.map { message in
-            ["role": .string(message.role.rawValue), "content": .string(message.text)]
-        }
-        return [
-            "model": .string(model), "messages": .array(wire), "stream": true,
-            "stream_options": ["include_usage": true],
-        ]
+        var request = ChatRequest(model: model, messages: messages)
+        request.stream = true
+        request.includeUsage = true
+        return OpenAIWire.encodeRequest(request)
     }
 
     /// What one server-sent event's data means to the chat.
@@ -34,17 +33,13 @@ enum ChatWire {
         let data = data.trimmingCharacters(in: .whitespaces)
         if data == "[DONE]" { return .done }
         guard let json = try? JSONParser.parse(data) else { return .ignored }
-        if let error = json["error"] {
+        if let error = json["error"], !error.isNull {
             return .error(errorLine(status: nil, error: error, retryAfter: nil))
         }
-        if let choices = json["choices"]?.arrayValue, let first = choices.first {
-            return .text(first["delta"]?["content"]?.stringValue ?? "")
-        }
-        if let usage = json["usage"], let prompt = usage["prompt_tokens"]?.intValue,
-            let completion = usage["completion_tokens"]?.intValue
-        {
-            return .usage(prompt: prompt, completion: completion)
-        }
+        // Decoded as the OpenAI adapter decodes upstream chunks.
+        guard let chunk = try? OpenAIWire.decodeChunk(json, now: 0) else { return .ignored }
+        if let first = chunk.choices.first { return .text(first.delta.content ?? "") }
+        if let usage = chunk.usage { return .usage(prompt: usage.promptTokens, completion: usage.completionTokens) }
         return .ignored
     }
 
