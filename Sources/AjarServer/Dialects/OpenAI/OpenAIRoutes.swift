@@ -9,6 +9,13 @@ import NIOCore
 /// The OpenAI dialect: `POST /v1/chat/completions`, `GET /v1/models`, `GET /v1/models/{id}`.
 package struct OpenAIRoutes: Sendable {
     let handler: ChatHandler
+    /// The model list and cards as JSON, encoded once: the registry does not change while serving.
+    let listing: ModelListing
+
+    package init(handler: ChatHandler) {
+        self.handler = handler
+        self.listing = ModelListing(gateway: handler.gateway)
+    }
 
     package func addRoutes(to router: Router<AjarRequestContext>) {
         router.post("/v1/chat/completions") { request, context in
@@ -90,32 +97,21 @@ package struct OpenAIRoutes: Sendable {
     }
 
     func models(context: AjarRequestContext) -> Response {
-        let data = handler.gateway.models.map { model in
-            Self.modelObject(model.alias, isAvailable: model.isAvailable, cards: handler.gateway.cards(for: model.alias) ?? [])
-        }
-        let body: JSON = ["object": "list", "data": .array(data)]
-        return jsonResponse(body, context: context)
+        jsonResponse(listing.list, context: context)
     }
 
     func model(_ id: String, context: AjarRequestContext) -> Response {
-        guard let model = handler.gateway.models.first(where: { $0.alias == id }) else {
+        guard let object = listing.objects[id] else {
             return GatewayError.modelNotFound(id).response(dialect: .openAI, requestID: context.requestID)
         }
-        return jsonResponse(
-            Self.modelObject(model.alias, isAvailable: model.isAvailable, cards: handler.gateway.cards(for: model.alias) ?? []),
-            context: context)
+        return jsonResponse(object, context: context)
     }
 
     /// `GET /api/models/{id}`: the alias's full registry card, one per deployment.
     func card(_ id: String, context: AjarRequestContext) -> Response {
-        guard let model = handler.gateway.models.first(where: { $0.alias == id }) else {
+        guard let body = listing.cards[id] else {
             return GatewayError.modelNotFound(id).response(dialect: .openAI, requestID: context.requestID)
         }
-        let cards = handler.gateway.cards(for: id) ?? []
-        let body: JSON = [
-            "id": .string(id), "available": .bool(model.isAvailable), "card": cards.first.map(Self.json) ?? .null,
-            "deployments": .array(cards.map(Self.json)),
-        ]
         return jsonResponse(body, context: context)
     }
 
@@ -144,5 +140,31 @@ package struct OpenAIRoutes: Sendable {
         headers[.contentType] = "application/json"
         headers[.requestID] = context.requestID
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.bytes)))
+    }
+}
+
+/// `GET /v1/models`, `/v1/models/{id}` and `/api/models/{id}` bodies, built once from the gateway.
+struct ModelListing: Sendable {
+    let list: JSON
+    let objects: [String: JSON]
+    let cards: [String: JSON]
+
+    init(gateway: Gateway) {
+        var data: [JSON] = []
+        var objects: [String: JSON] = [:]
+        var cards: [String: JSON] = [:]
+        for model in gateway.models {
+            let deployments = gateway.cards(for: model.alias) ?? []
+            let object = OpenAIRoutes.modelObject(model.alias, isAvailable: model.isAvailable, cards: deployments)
+            data.append(object)
+            objects[model.alias] = object
+            cards[model.alias] = [
+                "id": .string(model.alias), "available": .bool(model.isAvailable),
+                "card": deployments.first.map(OpenAIRoutes.json) ?? .null, "deployments": .array(deployments.map(OpenAIRoutes.json)),
+            ]
+        }
+        self.list = ["object": "list", "data": .array(data)]
+        self.objects = objects
+        self.cards = cards
     }
 }
