@@ -30,6 +30,31 @@ struct AuditChainTests {
         #expect(json.objectValue?.keys.count == 20)
     }
 
+    @Test("the direct encoder writes exactly the bytes of the canonical JSON tree")
+    func directEncoderMatchesTree() {
+        var records = (1...12).map(AuditStoreTests.record)
+        records.append(AuditRecord(kind: .request, time: Date(timeIntervalSince1970: -86_400.25), requestID: "", status: 0, latencyMs: 0))
+        records.append(
+            AuditRecord(
+                kind: .request, time: Date(timeIntervalSince1970: 1.5), requestID: "r\"1\\\u{1}\t", keyID: "clé",
+                app: "app \u{1F600}", team: "", tier: "limited", modelRequested: "m\n", deploymentsTried: ["b", "a"],
+                decision: "tier=limited; classes=email", dataClasses: ["email", "iban"], tokensIn: 0, tokensOut: Int.max,
+                tokensCached: -1, costMicros: Int64.min, status: 429, latencyMs: Int.max,
+                content: .object(["z": .int(1), "a": .object(["y": .null, "b": .double(0.1)]), "é": .string("line\nbreak")])))
+        for record in records {
+            #expect(AuditChain.canonicalBytes(record) == AuditChain.canonicalJSON(record).bytes)
+        }
+    }
+
+    @Test("integers are written in decimal at both ends of their range")
+    func integers() {
+        for value: Int64 in [0, 7, -7, 10, 1_000_000, Int64.max, Int64.min] {
+            var out: [UInt8] = []
+            JSON.writeInteger(value, into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == String(value))
+        }
+    }
+
     @Test("re-encoding stored text gives the same bytes, however it was spaced")
     func storedTextRoundTrip() {
         let bytes = AuditChain.canonicalJSON(AuditStoreTests.record(4)).bytes

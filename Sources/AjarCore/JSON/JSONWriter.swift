@@ -16,7 +16,7 @@ extension JSON {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
-        case .int(let value): out.append(contentsOf: String(value).utf8)
+        case .int(let value): JSON.writeInteger(value, into: &out)
         case .double(let value): JSON.writeDouble(value, into: &out)
         case .string(let value): JSON.writeString(value, into: &out)
         case .array(let values):
@@ -40,13 +40,29 @@ extension JSON {
         }
     }
 
+    /// Writes `value` in decimal, without going through a `String`.
+    package static func writeInteger(_ value: Int64, into out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        // The magnitude as UInt64, so Int64.min has one too.
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            repeat {
+                digits[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[(20 - count)...]))
+        }
+    }
+
     static func writeDouble(_ value: Double, into out: inout [UInt8]) {
         guard value.isFinite else {
             out.append(contentsOf: "null".utf8)
             return
         }
         if value == value.rounded(), abs(value) < 1e15 {
-            out.append(contentsOf: String(Int64(value)).utf8)
+            writeInteger(Int64(value), into: &out)
         } else {
             // Swift prints the shortest representation that round-trips, e.g. 0.1, 1e+23.
             out.append(contentsOf: "\(value)".utf8)

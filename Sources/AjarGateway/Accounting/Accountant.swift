@@ -210,6 +210,11 @@ package final class Accountant: Sendable {
     /// one group commit with other requests finishing at the same time; returns once committed.
     /// Errors are logged, not thrown: the client's answer is already decided.
     package func finish(_ outcome: Outcome) async {
+        await write(record(of: outcome), requestID: outcome.ticket.requestID)
+    }
+
+    /// What ``finish(_:)`` writes for `outcome`: settlement, token charge, usage and audit record.
+    package func record(of outcome: Outcome) -> RequestRecord {
         let ticket = outcome.ticket
         let elapsed = Date().timeIntervalSince(ticket.started)
         var cost = 0.0
@@ -256,7 +261,7 @@ package final class Accountant: Sendable {
                 tokensCached: outcome.usage?.cachedPromptTokens ?? 0, costMicros: micros,
                 latencyMs: Int(elapsed * 1000), status: outcome.status)
         }
-        await write(record, requestID: ticket.requestID)
+        return record
     }
 
     /// Audits a refused request (policy, auth, limits): no usage, no cost.

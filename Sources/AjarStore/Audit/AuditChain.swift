@@ -55,6 +55,77 @@ package enum AuditChain {
         return .object(object)
     }
 
+    /// The canonical bytes of a record: the same bytes as `canonicalJSON(record).bytes`, written
+    /// straight from the record's fields (in key order) without building the JSON tree first;
+    /// this runs once per request, so it is kept cheap.
+    package static func canonicalBytes(_ record: AuditRecord) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(384)
+        var writer = CanonicalWriter(out: out)
+        writer.out.append(UInt8(ascii: "{"))
+        writer.field("action", record.action)
+        writer.field("app", record.app)
+        if let content = record.content {
+            writer.key("content")
+            canonicalized(content).write(into: &writer.out)
+        }
+        writer.field("cost_micros", record.costMicros)
+        writer.field("data_classes", record.dataClasses)
+        writer.field("decision", record.decision)
+        writer.field("deployments_tried", record.deploymentsTried)
+        writer.field("key_id", record.keyID)
+        writer.field("kind", record.kind.rawValue)
+        writer.field("latency_ms", Int64(record.latencyMs))
+        writer.field("model_requested", record.modelRequested)
+        writer.field("model_served", record.modelServed)
+        writer.field("request_id", record.requestID)
+        writer.field("status", Int64(record.status))
+        writer.field("team", record.team)
+        writer.field("tier", record.tier)
+        writer.field("time_ms", record.time.millisecondsSince1970)
+        writer.field("tokens_cached", record.tokensCached.map(Int64.init))
+        writer.field("tokens_in", record.tokensIn.map(Int64.init))
+        writer.field("tokens_out", record.tokensOut.map(Int64.init))
+        writer.out.append(UInt8(ascii: "}"))
+        return writer.out
+    }
+
+    /// Appends `"key":value` pairs, a comma before all but the first.
+    private struct CanonicalWriter {
+        var out: [UInt8]
+        var first = true
+
+        mutating func key(_ name: StaticString) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        }
+
+        mutating func field(_ name: StaticString, _ value: String?) {
+            guard let value else { return }
+            key(name)
+            JSON.writeString(value, into: &out)
+        }
+
+        mutating func field(_ name: StaticString, _ values: [String]) {
+            key(name)
+            out.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSON.writeString(value, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+
+        mutating func field(_ name: StaticString, _ value: Int64?) {
+            guard let value else { return }
+            key(name)
+            JSON.writeInteger(value, into: &out)
+        }
+    }
+
     /// `value` with every object's keys sorted by their UTF-8 bytes (duplicates keep their order).
     package static func canonicalized(_ value: JSON) -> JSON {
         switch value {

@@ -9,7 +9,10 @@ package struct RequestRecord: Sendable {
     /// Tokens to add to the key's rate window (see ``GatewayStore/chargeTokens(keyID:tokens:at:)``).
     package var tokenCharge: (keyID: String, tokens: Int, at: Date)?
     package var usage: UsageRecord?
-    package var audit: AuditRecord
+    package let audit: AuditRecord
+    /// The audit record's canonical bytes (``AuditChain/canonicalBytes(_:)``), encoded when the
+    /// record is made, on the finishing request's own task, so a group commit only hashes and writes.
+    package let canonical: [UInt8]
 
     package init(
         settlement: (reservation: Reservation, costMicros: Int64)? = nil, tokenCharge: (keyID: String, tokens: Int, at: Date)? = nil,
@@ -19,5 +22,6 @@ package struct RequestRecord: Sendable {
         self.tokenCharge = tokenCharge
         self.usage = usage
         self.audit = audit
+        self.canonical = AuditChain.canonicalBytes(audit)
     }
 }

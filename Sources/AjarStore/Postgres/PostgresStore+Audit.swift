@@ -7,7 +7,7 @@ extension PostgresStore {
         for record in records {
             if let cost = record.settlement?.costMicros, cost < 0 { throw StoreError.invalidArgument("cost must not be negative") }
         }
-        let canonicals = records.map { AuditChain.canonicalJSON($0.audit).bytes }
+        let canonicals = records.map(\.canonical)
         return try await transaction { connection -> [AuditEntry] in
             // The head row's lock, taken first, serialises appends across every instance on this
             // database, so the chain stays linear; it is released at COMMIT, when the records are

@@ -5,7 +5,7 @@ extension SQLiteStore {
     package func commit(_ records: [RequestRecord]) async throws -> [AuditEntry] {
         guard !records.isEmpty else { return [] }
         // Encoded outside the writer lock: only the chain link needs it.
-        let canonicals = records.map { AuditChain.canonicalJSON($0.audit).bytes }
+        let canonicals = records.map(\.canonical)
         let entries = try await run {
             try await pool.write { db -> [AuditEntry] in
                 // The write transaction is IMMEDIATE: it holds SQLite's writer lock from the
