@@ -168,10 +168,14 @@ struct AuditQueryStoreTests {
             // Back to the schema before the migration, as an older gateway left it, then damage a row.
             switch backend {
             case .sqlite, .sqliteServing:
-                for index in ["kind_seq", "key_seq", "app_seq", "status_seq", "status_class_seq", "classes_time"] {
+                // Everything v2, v3 and v4 added, so reopening runs all three over the damaged log.
+                for index in ["admin_seq", "error_seq", "error_class_seq", "key_seq", "app_seq", "classes_time"] {
                     try await sql("DROP INDEX audit_log_\(index)")
                 }
-                try await sql("DELETE FROM grdb_migrations WHERE identifier LIKE 'v2:%'")
+                for column in ["key_id", "app", "status", "has_classes"] {
+                    try await sql("ALTER TABLE audit_log DROP COLUMN \(column)")
+                }
+                try await sql("DELETE FROM grdb_migrations WHERE identifier LIKE 'v2:%' OR identifier LIKE 'v3:%' OR identifier LIKE 'v4:%'")
             case .postgres:
                 try await sql("DROP TRIGGER audit_log_fill_filters ON audit_log")
                 try await sql("DROP FUNCTION ajar_audit_fill_filters()")
