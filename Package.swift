@@ -107,6 +107,8 @@ let package = Package(
             dependencies: [
                 "AjarCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the audit append's hot statement (SQLiteStore+Audit.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -58,4 +58,33 @@ struct GroupBatcherTests {
             #expect(try await store.verifyAudit().checked == 49)
         }
     }
+
+    @Test("requests cancelled while their records wait (clients gone) still have every record committed")
+    func cancelledCallers() async throws {
+        try await TemporaryStore.with(logger: Logger(label: "test"), serving: true) { store in
+            let committer = GroupBatcher<RequestRecord, AuditEntry>(perform: store.commit)
+            // Cancelled at once, so some lead a group on a cancelled task and others are
+            // cancelled while their group's transaction runs.
+            let failures = await withTaskGroup(of: Int.self) { group in
+                for n in 0..<300 {
+                    group.addTask {
+                        do {
+                            _ = try await committer.submit(Self.record("r\(n)"))
+                            return 0
+                        } catch {
+                            return 1
+                        }
+                    }
+                    if n == 150 { group.cancelAll() }
+                }
+                group.cancelAll()
+                return await group.reduce(0, +)
+            }
+            #expect(failures == 0)
+            let verification = try await store.verifyAudit()
+            #expect(verification.isIntact)
+            #expect(verification.checked == 300)
+            #expect(committer.statistics.items == 300)
+        }
+    }
 }

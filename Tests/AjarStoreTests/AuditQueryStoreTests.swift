@@ -168,14 +168,20 @@ struct AuditQueryStoreTests {
             // Back to the schema before the migration, as an older gateway left it, then damage a row.
             switch backend {
             case .sqlite, .sqliteServing:
-                // Everything v2, v3 and v4 added, so reopening runs all three over the damaged log.
+                // Everything v2 to v5 added, so reopening runs them all over the damaged log.
+                try await sql("DROP VIEW usage_rows")
                 for index in ["admin_seq", "error_seq", "error_class_seq", "key_seq", "app_seq", "classes_time"] {
                     try await sql("DROP INDEX audit_log_\(index)")
                 }
-                for column in ["key_id", "app", "status", "has_classes"] {
+                for column in [
+                    "key_id", "app", "status", "has_classes", "team", "usage_model", "usage_provider", "tokens_in", "tokens_out",
+                    "tokens_cached", "cost_micros", "latency_ms",
+                ] {
                     try await sql("ALTER TABLE audit_log DROP COLUMN \(column)")
                 }
-                try await sql("DELETE FROM grdb_migrations WHERE identifier LIKE 'v2:%' OR identifier LIKE 'v3:%' OR identifier LIKE 'v4:%'")
+                try await sql(
+                    "DELETE FROM grdb_migrations WHERE identifier LIKE 'v2:%' OR identifier LIKE 'v3:%' OR identifier LIKE 'v4:%' "
+                        + "OR identifier LIKE 'v5:%'")
             case .postgres:
                 try await sql("DROP TRIGGER audit_log_fill_filters ON audit_log")
                 try await sql("DROP FUNCTION ajar_audit_fill_filters()")

@@ -2,22 +2,34 @@ import Synchronization
 
 /// Group commit: many concurrent callers' items done by one store call.
 ///
-/// A caller hands its item to ``submit(_:)`` and waits. If no group is in flight, one starts at
-/// once with whatever is pending; items that arrive while it runs wait for the next group. So an
-/// idle gateway does each request's write on its own (no added latency), and a busy one pays for
-/// one transaction per group instead of one or more per request — while every caller still gets
-/// its own result only once its group is done (for records: committed, so "answered ⇒ recorded").
+/// A caller hands its item to ``submit(_:)`` and waits. The caller that finds no group in flight
+/// leads: it does a group (its own item and whatever is pending) on its own task, answers the
+/// others in it, and hands the lead to the first caller that arrived meanwhile, whose group is
+/// then everything pending. So an idle gateway does each request's write on its own (no added
+/// latency, no task or thread hop), and a busy one pays for one transaction per group instead of
+/// one or more per request — while every caller still gets its own result only once its group is
+/// done (for records: committed, so "answered ⇒ recorded").
+///
+/// No task is spawned and nothing waits on a timer: a group starts the moment the previous one
+/// ends, on the task of a request that is waiting anyway.
 ///
 /// If a group fails, its items are retried one by one, so one bad item fails alone.
 final class GroupBatcher<Item: Sendable, Output: Sendable>: Sendable {
+    /// What a waiting caller is woken with: its result, or the lead.
+    private enum Wake: Sendable {
+        case done(Result<Output, any Error>)
+        case lead
+    }
+
     private struct Waiting {
         let item: Item
-        let continuation: CheckedContinuation<Output, any Error>
+        let continuation: CheckedContinuation<Wake, Never>
     }
 
     private struct State {
         var pending: [Waiting] = []
-        var running = false
+        /// Whether a caller leads a group now.
+        var leading = false
     }
 
     private let state = Mutex(State())
@@ -39,46 +51,80 @@ final class GroupBatcher<Item: Sendable, Output: Sendable>: Sendable {
     /// Returns `item`'s output once its group is done.
     /// - Throws: the store's error if `item` failed (also alone).
     func submit(_ item: Item) async throws -> Output {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Output, any Error>) in
-            let start = state.withLock { state -> Bool in
+        let leads = state.withLock { state -> Bool in
+            guard !state.leading else { return false }
+            state.leading = true
+            return true
+        }
+        if leads { return try await lead(item) }
+        let wake = await withCheckedContinuation { (continuation: CheckedContinuation<Wake, Never>) in
+            let leadsNow = state.withLock { state -> Bool in
+                // The group in flight may have ended since the check above.
+                guard state.leading else {
+                    state.leading = true
+                    return true
+                }
                 state.pending.append(Waiting(item: item, continuation: continuation))
-                guard !state.running else { return false }
-                state.running = true
-                return true
+                return false
             }
-            if start { Task { await self.drain() } }
+            if leadsNow { continuation.resume(returning: .lead) }
+        }
+        switch wake {
+        case .done(let result): return try result.get()
+        case .lead: return try await lead(item)
         }
     }
 
-    /// Does what is pending, group by group, until nothing is.
-    private func drain() async {
-        while true {
-            let group = state.withLock { state -> [Waiting] in
-                let count = min(state.pending.count, maxGroup)
-                let group = Array(state.pending.prefix(count))
-                state.pending.removeFirst(count)
-                if group.isEmpty { state.running = false }
-                return group
+    /// Does a group of `own` and what is pending, answers the others, then passes the lead on.
+    private func lead(_ own: Item) async throws -> Output {
+        let others = state.withLock { state -> [Waiting] in
+            let count = min(state.pending.count, maxGroup - 1)
+            let group = Array(state.pending.prefix(count))
+            state.pending.removeFirst(count)
+            return group
+        }
+        counts.withLock { $0.groups += 1; $0.items += 1 + others.count }
+        let results = await run([own] + others.map(\.item))
+        for (waiting, result) in zip(others, results.dropFirst()) { waiting.continuation.resume(returning: .done(result)) }
+        let next = state.withLock { state -> Waiting? in
+            guard !state.pending.isEmpty else {
+                state.leading = false
+                return nil
             }
-            guard !group.isEmpty else { return }
-            counts.withLock { $0.groups += 1; $0.items += group.count }
-            do {
-                let outputs = try await perform(group.map(\.item))
-                guard outputs.count == group.count else { throw GroupMismatch() }
-                for (waiting, output) in zip(group, outputs) { waiting.continuation.resume(returning: output) }
-            } catch where group.count > 1 {
-                for waiting in group {
-                    do {
-                        let outputs = try await perform([waiting.item])
-                        guard let output = outputs.first else { throw GroupMismatch() }
-                        waiting.continuation.resume(returning: output)
-                    } catch {
-                        waiting.continuation.resume(throwing: error)
-                    }
+            return state.pending.removeFirst()
+        }
+        next?.continuation.resume(returning: .lead)
+        guard let mine = results.first else { throw GroupMismatch() }
+        return try mine.get()
+    }
+
+    /// `perform(items)`, out of reach of the leader's cancellation: a request's task is cancelled
+    /// when its client goes away, but the group holds other requests' records too.
+    private func shielded(_ items: [Item]) async throws -> [Output] {
+        guard Task.isCancelled else { return try await perform(items) }
+        return try await Task { try await self.perform(items) }.value
+    }
+
+    /// One result per item: the group's, or, if the group failed, each item's on its own.
+    private func run(_ items: [Item]) async -> [Result<Output, any Error>] {
+        do {
+            let outputs = try await shielded(items)
+            guard outputs.count == items.count else { throw GroupMismatch() }
+            return outputs.map { .success($0) }
+        } catch where items.count > 1 {
+            var results: [Result<Output, any Error>] = []
+            results.reserveCapacity(items.count)
+            for item in items {
+                do {
+                    guard let output = try await shielded([item]).first else { throw GroupMismatch() }
+                    results.append(.success(output))
+                } catch {
+                    results.append(.failure(error))
                 }
-            } catch {
-                for waiting in group { waiting.continuation.resume(throwing: error) }
             }
+            return results
+        } catch {
+            return items.map { _ in .failure(error) }
         }
     }
 }

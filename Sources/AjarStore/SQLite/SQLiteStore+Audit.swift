@@ -7,7 +7,7 @@ extension SQLiteStore {
         // Encoded outside the writer lock: only the chain link needs it.
         let canonicals = records.map(\.canonical)
         let entries = try await run {
-            try await pool.write { db -> [AuditEntry] in
+            try await writeUninterrupted { [ledger] db -> [AuditEntry] in
                 // The write transaction is IMMEDIATE: it holds SQLite's writer lock from the
                 // first statement, so reading the head and appending cannot interleave.
                 guard let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1")) else {
@@ -19,11 +19,17 @@ extension SQLiteStore {
                     throw StoreError.database("the audit chain head holds a malformed hash")
                 }
                 var spent: [BudgetScope: Int64] = [:]
-                let insert = try db.cachedStatement(
-                    sql: """
-                        INSERT INTO audit_log (seq, time_ms, request_id, kind, record, prev_hash, hash, key_id, app, status, has_classes)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
+                // One row per record, with its usage in the same row (migration v5): one INSERT
+                // and the log's own indexes, instead of a second table, its index and its
+                // AUTOINCREMENT counter per request.
+                var insert = BoundStatement(
+                    try db.cachedStatement(
+                        sql: """
+                            INSERT INTO audit_log (seq, time_ms, request_id, kind, record, prev_hash, hash, key_id, app, status,
+                                                   has_classes, team, usage_model, usage_provider, tokens_in, tokens_out,
+                                                   tokens_cached, cost_micros, latency_ms)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """))
                 var entries: [AuditEntry] = []
                 entries.reserveCapacity(records.count)
                 var settledHere = Set<String>()
@@ -42,15 +48,37 @@ extension SQLiteStore {
                     if let charge = record.tokenCharge, ledger == nil {
                         try SQLiteStore.chargeTokens(db, keyID: charge.keyID, tokens: charge.tokens, at: charge.at)
                     }
-                    if let usage = record.usage { try SQLiteStore.insertUsage(db, usage) }
+                    let audit = record.audit
+                    // Usage that describes this very request rides in its audit row; any other
+                    // (a different request, key or time) keeps a row of its own in `usage`.
+                    var usage = record.usage
+                    if let separate = usage, !SQLiteStore.describesSameRequest(separate, audit) {
+                        try SQLiteStore.insertUsage(db, separate)
+                        usage = nil
+                    }
                     seq += 1
                     previous = AuditChain.digest(previous: previous, canonical: canonical)
                     let hash = AuditChain.hex(previous)
-                    try insert.execute(arguments: [
-                        seq, record.audit.time.millisecondsSince1970, record.audit.requestID, record.audit.kind.rawValue,
-                        String(decoding: canonical, as: UTF8.self), prevHash, hash, record.audit.keyID, record.audit.app,
-                        record.audit.status, record.audit.dataClasses.isEmpty ? 0 : 1,
-                    ])
+                    insert.bind(1, seq)
+                    insert.bind(2, audit.time.millisecondsSince1970)
+                    insert.bind(3, audit.requestID)
+                    insert.bind(4, audit.kind.rawValue)
+                    insert.bind(5, utf8: canonical)
+                    insert.bind(6, prevHash)
+                    insert.bind(7, hash)
+                    insert.bind(8, audit.keyID)
+                    insert.bind(9, audit.app)
+                    insert.bind(10, audit.status)
+                    insert.bind(11, audit.dataClasses.isEmpty ? 0 : 1)
+                    insert.bind(12, audit.team)
+                    insert.bind(13, usage?.model)
+                    insert.bind(14, usage?.provider)
+                    insert.bind(15, usage?.tokensIn)
+                    insert.bind(16, usage?.tokensOut)
+                    insert.bind(17, usage?.tokensCached)
+                    insert.bind(18, usage?.costMicros)
+                    insert.bind(19, usage?.latencyMs)
+                    try insert.execute()
                     entries.append(AuditEntry(seq: seq, prevHash: prevHash, hash: hash, record: record.audit))
                     prevHash = hash
                 }
@@ -67,6 +95,12 @@ extension SQLiteStore {
             }
         }
         return entries
+    }
+
+    /// Whether `usage` is the usage of the request `audit` records (so it can share its row).
+    static func describesSameRequest(_ usage: UsageRecord, _ audit: AuditRecord) -> Bool {
+        usage.requestID == audit.requestID && usage.keyID == audit.keyID && usage.app == audit.app && usage.team == audit.team
+            && usage.status == audit.status && usage.time.millisecondsSince1970 == audit.time.millisecondsSince1970
     }
 
     package func verifyAudit() async throws -> AuditVerification {

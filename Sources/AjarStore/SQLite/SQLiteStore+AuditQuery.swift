@@ -157,7 +157,7 @@ extension SQLiteStore {
                                SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out,
                                SUM(tokens_cached) AS tokens_cached, SUM(cost_micros) AS cost_micros,
                                CAST(ROUND(AVG(latency_ms)) AS INTEGER) AS latency_ms
-                        FROM usage WHERE time_ms >= ? AND time_ms < ?
+                        FROM usage_rows WHERE time_ms >= ? AND time_ms < ?
                         GROUP BY day, grp
                         """,
                     arguments: [from.millisecondsSince1970, to.millisecondsSince1970]

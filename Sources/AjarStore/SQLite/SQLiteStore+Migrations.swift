@@ -96,6 +96,30 @@ extension SQLiteStore {
             try db.execute(sql: "DROP INDEX IF EXISTS audit_log_hash")
         }
         registerDashboardIndexes(&migrator)
+        // A request's usage was a row of its own in `usage` (one more INSERT, B-tree index and
+        // AUTOINCREMENT counter per request); it now rides in the request's audit row. Earlier
+        // rows stay where they are, and `usage_rows` reads both.
+        migrator.registerMigration("v5: usage in the audit row") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE audit_log ADD COLUMN team TEXT;
+                    ALTER TABLE audit_log ADD COLUMN usage_model TEXT;
+                    ALTER TABLE audit_log ADD COLUMN usage_provider TEXT;
+                    ALTER TABLE audit_log ADD COLUMN tokens_in INTEGER;
+                    ALTER TABLE audit_log ADD COLUMN tokens_out INTEGER;
+                    ALTER TABLE audit_log ADD COLUMN tokens_cached INTEGER;
+                    ALTER TABLE audit_log ADD COLUMN cost_micros INTEGER;
+                    ALTER TABLE audit_log ADD COLUMN latency_ms INTEGER;
+                    CREATE VIEW usage_rows AS
+                        SELECT time_ms, day, key_id, team, model, tokens_in, tokens_out, tokens_cached, cost_micros,
+                               latency_ms, status
+                        FROM usage
+                        UNION ALL
+                        SELECT time_ms, strftime('%Y-%m-%d', time_ms / 1000, 'unixepoch'), key_id, team, usage_model,
+                               tokens_in, tokens_out, tokens_cached, cost_micros, latency_ms, status
+                        FROM audit_log WHERE usage_model IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

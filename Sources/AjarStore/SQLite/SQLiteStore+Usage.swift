@@ -33,7 +33,7 @@ extension SQLiteStore {
                                SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out,
                                SUM(tokens_cached) AS tokens_cached, SUM(cost_micros) AS cost_micros,
                                CAST(ROUND(AVG(latency_ms)) AS INTEGER) AS latency_ms
-                        FROM usage WHERE time_ms >= ? AND time_ms < ?
+                        FROM usage_rows WHERE time_ms >= ? AND time_ms < ?
                         GROUP BY grp
                         """,
                     arguments: [from.millisecondsSince1970, to.millisecondsSince1970]
@@ -53,7 +53,7 @@ extension SQLiteStore {
 }
 
 extension UsageSummary {
-    /// The `usage` column a grouping reads (never user text: the SQL is built from this enum only).
+    /// The `usage_rows` column a grouping reads (never user text: the SQL is built from this enum only).
     static func column(for grouping: UsageGrouping) -> String {
         switch grouping {
         case .key: "key_id"

@@ -105,6 +105,9 @@ package final class SQLiteStore: GatewayStore {
             }
             do {
                 _ = try await checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                // The writer's own automatic checkpoint is running: it does the same copy.
+                logger.debug("background checkpoint skipped: another checkpoint is running")
             } catch {
                 logger.warning("background checkpoint failed", metadata: ["error": "\(error)"])
             }
@@ -138,6 +141,15 @@ package final class SQLiteStore: GatewayStore {
             return try await body()
         } catch let error as DatabaseError {
             throw StoreError.database(SQLiteStore.describe(error))
+        }
+    }
+
+    /// `pool.write`, not interrupted when the calling task is cancelled (GRDB's async `write`
+    /// is): a group commit runs on the task of one of its requests, and that request's client
+    /// may go away while the group holds other requests' records.
+    func writeUninterrupted<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            pool.asyncWrite(updates) { _, result in continuation.resume(with: result) }
         }
     }
 
