@@ -87,4 +87,18 @@ struct GroupBatcherTests {
             #expect(committer.statistics.items == 300)
         }
     }
+
+    @Test("a store call interrupted by its leader's cancellation runs again where no client can cancel it")
+    func interruptedLeader() async throws {
+        // The call observes cancellation as a database access does: it stops and throws.
+        let batcher = GroupBatcher<Int, Int>(perform: { items in
+            try await Task.sleep(for: .milliseconds(200))
+            return items.map { $0 * 2 }
+        })
+        let leader = Task { try await batcher.submit(21) }
+        try await Task.sleep(for: .milliseconds(20))
+        leader.cancel()
+        #expect(try await leader.value == 42)
+        #expect(batcher.statistics.groups == 1)
+    }
 }

@@ -99,9 +99,18 @@ final class GroupBatcher<Item: Sendable, Output: Sendable>: Sendable {
     }
 
     /// `perform(items)`, out of reach of the leader's cancellation: a request's task is cancelled
-    /// when its client goes away, but the group holds other requests' records too.
+    /// when its client goes away, but the group holds other requests' records too (and the
+    /// leader's own record is still to be kept). A store call that failed while the task was
+    /// cancelled (a database access interrupted, so nothing committed: `perform` is all or
+    /// nothing) runs again in a task of its own, which no client can cancel.
     private func shielded(_ items: [Item]) async throws -> [Output] {
-        guard Task.isCancelled else { return try await perform(items) }
+        if !Task.isCancelled {
+            do {
+                return try await perform(items)
+            } catch {
+                guard Task.isCancelled else { throw error }
+            }
+        }
         return try await Task { try await self.perform(items) }.value
     }
 

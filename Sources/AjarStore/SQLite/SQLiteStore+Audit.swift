@@ -7,7 +7,7 @@ extension SQLiteStore {
         // Encoded outside the writer lock: only the chain link needs it.
         let canonicals = records.map(\.canonical)
         let entries = try await run {
-            try await writeUninterrupted { [ledger] db -> [AuditEntry] in
+            try await pool.write { db -> [AuditEntry] in
                 // The write transaction is IMMEDIATE: it holds SQLite's writer lock from the
                 // first statement, so reading the head and appending cannot interleave.
                 guard let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1")) else {
@@ -79,7 +79,7 @@ extension SQLiteStore {
                     insert.bind(18, usage?.costMicros)
                     insert.bind(19, usage?.latencyMs)
                     try insert.execute()
-                    entries.append(AuditEntry(seq: seq, prevHash: prevHash, hash: hash, record: record.audit))
+                    entries.append(AuditEntry(seq: seq, prevHash: prevHash, hash: hash, record: audit))
                     prevHash = hash
                 }
                 for (scope, cost) in spent { try SQLiteStore.addSpent(db, scope, costMicros: cost) }

@@ -144,15 +144,6 @@ package final class SQLiteStore: GatewayStore {
         }
     }
 
-    /// `pool.write`, not interrupted when the calling task is cancelled (GRDB's async `write`
-    /// is): a group commit runs on the task of one of its requests, and that request's client
-    /// may go away while the group holds other requests' records.
-    func writeUninterrupted<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            pool.asyncWrite(updates) { _, result in continuation.resume(with: result) }
-        }
-    }
-
     /// A database error without its SQL arguments (GRDB never prints them unless asked to).
     static func describe(_ error: DatabaseError) -> String {
         "SQLite error \(error.resultCode.rawValue): \(error.message ?? "unknown")"
