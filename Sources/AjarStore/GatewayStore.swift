@@ -113,6 +113,13 @@ package protocol GatewayStore: Sendable {
     @discardableResult
     func commit(_ records: [RequestRecord]) async throws -> [AuditEntry]
 
+    /// Like ``commit(_:)``, for the answers of finished requests: when this returns the records are
+    /// durable (they survive the process being killed, and are applied on the next start if it
+    /// is), and every query made afterwards sees them — but their place in the chain may not be
+    /// decided yet, so no entries are returned. SQLite's serving process journals them
+    /// (``RecordJournal``) and applies them behind; elsewhere this is ``commit(_:)``.
+    func record(_ records: [RequestRecord]) async throws
+
     /// Walks the whole chain and reports the first record that was altered, removed or reordered.
     func verifyAudit() async throws -> AuditVerification
 
@@ -148,6 +155,10 @@ package protocol GatewayStore: Sendable {
 }
 
 extension GatewayStore {
+    package func record(_ records: [RequestRecord]) async throws {
+        _ = try await commit(records)
+    }
+
     /// One record, as a commit of its own.
     @discardableResult
     package func appendAudit(_ record: AuditRecord) async throws -> AuditEntry {

@@ -34,15 +34,19 @@ package final class Accountant: Sendable {
         var byID: [String: KeyRecord] = [:]
     }
     package static let keyCacheLifetime: Duration = .seconds(1)
-    /// Finished requests' records, committed in groups.
-    private let committer: GroupBatcher<RequestRecord, AuditEntry>
+    /// Finished requests' records, recorded in groups (``GatewayStore/record(_:)``: durable when
+    /// it returns, so a request is answered only once its record is safe).
+    private let committer: GroupBatcher<RequestRecord, Void>
 
     package init(store: any GatewayStore, adminKey: Secret?, localComputePrice: Double = 0, logger: Logger = Logger(label: "ajar.accounting")) {
         self.store = store
         self.adminKeyDigest = adminKey.map { Array(SHA256.hash(data: Data($0.value.utf8))) }
         self.localComputePrice = localComputePrice
         self.logger = logger
-        self.committer = GroupBatcher(perform: store.commit)
+        self.committer = GroupBatcher { records in
+            try await store.record(records)
+            return Array(repeating: (), count: records.count)
+        }
     }
 
     // MARK: - Who
@@ -282,7 +286,7 @@ package final class Accountant: Sendable {
 
     private func write(_ record: RequestRecord, requestID: String) async {
         do {
-            _ = try await committer.submit(record)
+            try await committer.submit(record)
         } catch {
             logger.error("accounting failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
         }

@@ -7,6 +7,7 @@ import GRDB
 // character for character: SQLite uses an expression index only for the identical expression.
 extension SQLiteStore {
     package func listAudit(_ query: AuditQuery) async throws -> AuditPage {
+        await caughtUp()
         let (filter, filterArguments) = Self.auditConditions(query)
         let limit = query.limit
         return try await run {
@@ -108,6 +109,7 @@ extension SQLiteStore {
     }
 
     package func auditPolicySummary(from: Date, to: Date) async throws -> [AuditPolicyGroup] {
+        await caughtUp()
         let fromMs = from.millisecondsSince1970
         let toMs = to.millisecondsSince1970
         return try await run {
@@ -147,7 +149,8 @@ extension SQLiteStore {
     }
 
     package func usageSeries(groupBy: UsageGrouping, from: Date, to: Date) async throws -> [UsageSeriesPoint] {
-        try await run {
+        await caughtUp()
+        return try await run {
             try await pool.read { db in
                 try Row.fetchAll(
                     db,

@@ -177,7 +177,8 @@ extension SQLiteStore {
     }
 
     package func budgetStatus(scope: String, at: Date) async throws -> BudgetStatus? {
-        try await run {
+        await caughtUp()
+        return try await run {
             try await pool.read { db -> BudgetStatus? in
                 let budgetRow: Row?
                 if scope.hasPrefix("key:") {

@@ -120,6 +120,11 @@ extension SQLiteStore {
                         FROM audit_log WHERE usage_model IS NOT NULL;
                     """)
         }
+        // The serving process journals records before applying them (``RecordJournal``); the
+        // apply transaction records the last journal frame it applied.
+        migrator.registerMigration("v6: journal applied") { db in
+            try db.execute(sql: "ALTER TABLE audit_head ADD COLUMN journal_applied INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

@@ -23,11 +23,17 @@ extension SQLiteStore {
     /// also when it is killed).
     /// - Returns: the lock file's descriptor.
     /// - Throws: ``StoreError/invalidConfiguration(_:)`` when another process serves this database.
-    static func takeServingLock(path: String) throws -> Int32 {
+    /// - Parameter wait: how long to retry while another process holds it (a CLI command holds
+    ///   it for a moment while it applies a journal left by a crash).
+    static func takeServingLock(path: String, wait: Duration = .seconds(3)) throws -> Int32 {
         let lockPath = path + ".serve.lock"
         let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw StoreError.invalidConfiguration("cannot create the lock file \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        let deadline = ContinuousClock.now + wait
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0, ContinuousClock.now < deadline {
+            usleep(20_000)
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             closeDescriptor(descriptor)
@@ -76,6 +82,8 @@ extension SQLiteStore {
         }
         let counters = ledger.missing(admissions).counters
         if !counters.isEmpty {
+            // `spent` in the database must hold every settlement acknowledged so far.
+            await caughtUp()
             let spent = try await run {
                 try await pool.read { db -> [BudgetScope: Int64] in
                     var spent: [BudgetScope: Int64] = [:]

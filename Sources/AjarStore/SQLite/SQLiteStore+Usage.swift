@@ -23,6 +23,7 @@ extension SQLiteStore {
     }
 
     package func usage(groupBy: UsageGrouping, from: Date, to: Date) async throws -> [UsageSummary] {
+        await caughtUp()
         let rows = try await run {
             try await pool.read { db in
                 try Row.fetchAll(

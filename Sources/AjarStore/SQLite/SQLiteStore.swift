@@ -11,7 +11,9 @@ import Logging
 /// that was acknowledged survives the gateway process being killed (SIGKILL, crash), because the
 /// bytes are in the operating system's page cache; it can be lost only if the machine itself loses
 /// power before the next checkpoint. ``Durability/full`` (`synchronous = FULL`) fsyncs the WAL on
-/// every commit and survives power loss too, at the cost of one fsync per write.
+/// every commit and survives power loss too, at the cost of one fsync per write. The serving
+/// process acknowledges finished requests once their records are in its ``RecordJournal`` (the
+/// same guarantee: written, and `fdatasync`ed under ``Durability/full``), and applies them behind.
 ///
 /// Writes are serialised by SQLite's single writer lock (GRDB opens `IMMEDIATE` transactions),
 /// also between processes sharing the file (busy timeout 10 s).
@@ -33,6 +35,9 @@ package final class SQLiteStore: GatewayStore {
     let ledger: SQLiteLedger?
     /// The serving lock's descriptor, closed by ``close()``.
     private let lockDescriptor: Int32?
+    /// Set when serving: finished requests' records are written here before they are answered,
+    /// and applied to the database behind (``record(_:)``).
+    let journal: RecordJournal?
 
     /// Opens (creating it and its directory when missing) and migrates the database at `path`.
     /// - Parameter serving: for the gateway process that serves requests from this database: it
@@ -78,6 +83,19 @@ package final class SQLiteStore: GatewayStore {
             try SQLiteStore.migrator.migrate(pool)
         } catch let error as DatabaseError {
             throw StoreError.migration(SQLiteStore.describe(error))
+        }
+        do {
+            if serving {
+                let applied = try SQLiteStore.replayJournal(path: path, pool: pool, logger: logger)
+                journal = try RecordJournal(
+                    path: SQLiteStore.journalPath(path), applied: applied, sync: durability == .full)
+            } else {
+                journal = nil
+                try SQLiteStore.catchUpWithJournal(path: path, pool: pool, logger: logger)
+            }
+        } catch let error as DatabaseError {
+            throw StoreError.invalidConfiguration(
+                "cannot apply the records journal \(SQLiteStore.journalPath(path)): \(SQLiteStore.describe(error))")
         }
         logger.debug("store opened", metadata: ["store.backend": "sqlite", "store.path": "\(path)"])
     }
@@ -129,6 +147,8 @@ package final class SQLiteStore: GatewayStore {
     package func migrate() async throws {}
 
     package func close() async throws {
+        await caughtUp()
+        journal?.close()
         try await run { try self.pool.close() }
         if let lockDescriptor { closeDescriptor(lockDescriptor) }
     }
