@@ -120,6 +120,10 @@ package protocol GatewayStore: Sendable {
     /// (``RecordJournal``) and applies them behind; elsewhere this is ``commit(_:)``.
     func record(_ records: [RequestRecord]) async throws
 
+    /// Whether ``record(_:)`` costs no round trip (a copy into a journal): callers then call it per
+    /// request instead of grouping requests, which would only add waiting.
+    var recordsWithoutRoundTrip: Bool { get }
+
     /// Walks the whole chain and reports the first record that was altered, removed or reordered.
     func verifyAudit() async throws -> AuditVerification
 
@@ -158,6 +162,8 @@ extension GatewayStore {
     package func record(_ records: [RequestRecord]) async throws {
         _ = try await commit(records)
     }
+
+    package var recordsWithoutRoundTrip: Bool { false }
 
     /// One record, as a commit of its own.
     @discardableResult

@@ -46,6 +46,7 @@ struct RecordJournalTests {
         let second = [Self.request("b1é✓")]
         #expect(try journal.append(first.map { PendingRecord($0, held: true, chargesTokens: false) }, waiter: nil))
         #expect(try !journal.append(second.map { PendingRecord($0, held: false, chargesTokens: false) }, waiter: nil))
+        let used = journal.usedBytes
         journal.close()
 
         let frames = RecordJournal.frames(at: path)
@@ -62,14 +63,43 @@ struct RecordJournalTests {
         #expect(frames.last?.records.first?.settlement == nil)
 
         // Cut the last frame short: only the first is whole.
-        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber).intValue
-        #expect(truncate(path, off_t(size - 3)) == 0)
+        #expect(truncate(path, off_t(used - 3)) == 0)
         #expect(RecordJournal.frames(at: path).map(\.number) == [42])
         // Flip a byte inside the first frame's payload: nothing is whole.
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[30] ^= 0x40
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         #expect(RecordJournal.frames(at: path).isEmpty)
+    }
+
+    @Test("when the file is full, the frames not yet applied move to a new one, which keeps taking frames")
+    func full() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ajar-journal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("j").path
+        let journal = try RecordJournal(path: path, applied: 0, sync: false, capacity: 4096)
+        func append(_ id: String) throws { _ = try journal.append([PendingRecord(Self.request(id), held: false, chargesTokens: false)], waiter: nil) }
+        for n in 0..<6 { try append("a\(n)") }
+        // The applier takes and applies the first six; two more wait.
+        let taken = try #require(journal.take())
+        #expect(taken.map(\.number) == Array(1...6))
+        journal.applied(taken)
+        try append("b0")
+        try append("b1")
+        let before = journal.usedBytes
+        // Append until the 4 KiB file overflows: only b0, b1 and what follows are carried over.
+        var n = 0
+        while journal.usedBytes >= before {
+            try append("c\(n)")
+            n += 1
+        }
+        let frames = RecordJournal.frames(at: path)
+        #expect(frames.first?.records.first?.requestID == "b0")
+        #expect(frames.map(\.number) == Array(7...(8 + UInt64(n))))
+        #expect(frames.last?.records.first?.requestID == "c\(n - 1)")
+        #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+        journal.close()
     }
 
     @Test("records acknowledged by the serving process are seen by every query made after, and commits chain behind them")
@@ -127,8 +157,9 @@ struct RecordJournalTests {
         _ = try dead.append([Self.request("lost-2"), Self.request("lost-3")].map { PendingRecord($0, held: false, chargesTokens: false) }, waiter: nil)
         // Killed mid-write: a third frame cut short.
         _ = try dead.append([PendingRecord(Self.request("torn"), held: false, chargesTokens: false)], waiter: nil)
-        let size = try #require(try FileManager.default.attributesOfItem(atPath: SQLiteStore.journalPath(path))[.size] as? NSNumber).intValue
-        #expect(truncate(SQLiteStore.journalPath(path), off_t(size - 5)) == 0)
+        let used = dead.usedBytes
+        dead.close()
+        #expect(truncate(SQLiteStore.journalPath(path), off_t(used - 5)) == 0)
 
         // The CLI, opening the database while no one serves it, applies what was acknowledged.
         let cli = try SQLiteStore(path: path, logger: Self.logger)

@@ -37,12 +37,16 @@ package final class Accountant: Sendable {
     /// Finished requests' records, recorded in groups (``GatewayStore/record(_:)``: durable when
     /// it returns, so a request is answered only once its record is safe).
     private let committer: GroupBatcher<RequestRecord, Void>
+    /// The store records without a round trip (``GatewayStore/recordsWithoutRoundTrip``): each
+    /// request records on its own, without waiting to join a group.
+    private let recordsInline: Bool
 
     package init(store: any GatewayStore, adminKey: Secret?, localComputePrice: Double = 0, logger: Logger = Logger(label: "ajar.accounting")) {
         self.store = store
         self.adminKeyDigest = adminKey.map { Array(SHA256.hash(data: Data($0.value.utf8))) }
         self.localComputePrice = localComputePrice
         self.logger = logger
+        self.recordsInline = store.recordsWithoutRoundTrip
         self.committer = GroupBatcher { records in
             try await store.record(records)
             return Array(repeating: (), count: records.count)
@@ -286,7 +290,11 @@ package final class Accountant: Sendable {
 
     private func write(_ record: RequestRecord, requestID: String) async {
         do {
-            try await committer.submit(record)
+            if recordsInline {
+                try await store.record([record])
+            } else {
+                try await committer.submit(record)
+            }
         } catch {
             logger.error("accounting failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
         }

@@ -11,27 +11,36 @@ import Darwin
 /// before a request is answered and applied to the database behind it.
 ///
 /// A request used to wait, before its answer, for its record's SQLite transaction: a hop to GRDB's
-/// writer thread and the group's commit. Now it waits for one `write(2)` of its group's frame,
-/// done inline by the group's leader — as durable as a commit with `synchronous = NORMAL` (the
-/// bytes are in the kernel's page cache, so they survive the process being killed; with
-/// ``SQLiteStore/Durability/full`` the frame is also `fdatasync`ed) — and a background task
-/// applies the frames to the database in large transactions, computing the chain links there.
+/// writer thread and the group's commit. Now it copies its record's frame into this file, mapped
+/// into memory (`MAP_SHARED`): no system call, no thread hop, no waiting for other requests. The
+/// bytes are then in the kernel's page cache — as durable as a commit with `synchronous = NORMAL`:
+/// they survive the process being killed, not the machine losing power (with
+/// ``SQLiteStore/Durability/full`` each frame is also `msync`ed). A background task applies the
+/// frames to the database in large transactions, computing the chain links there.
 ///
 /// Each frame carries a number, increasing for the life of the database; the apply transaction
 /// records the last number applied (`audit_head.journal_applied`). Whoever opens the database next
 /// while no process serves it (a restarted `ajar serve`, or `ajar audit verify` after a crash)
-/// applies the frames past that number first (``SQLiteStore/replayJournal()``). Readers of the
-/// serving process wait until everything written before their call is applied (``barrier()``), so
-/// they see what was answered.
+/// applies the frames past that number first (``SQLiteStore/replayJournal(path:pool:logger:)``).
+/// Queries of the serving process wait until everything written before their call is applied
+/// (``barrier()``), so they see what was answered.
+///
+/// The file has a fixed size (space reserved up front, so a full disk fails an append, not a later
+/// page fault); when the next frame does not fit, the frames not yet applied move to a new file,
+/// renamed over the old one, so a crash at any point leaves one whole journal.
 ///
 /// Frame: `magic u32 | length u32 | crc32 u32 | payload | number u64`, little-endian, where
 /// `length` counts payload and number and the CRC covers both; the payload is a count and
-/// ``PendingRecord``s. A frame cut short (the machine lost power mid-write) ends the journal.
+/// ``PendingRecord``s. The zeros after the last frame, or a frame cut short (the machine lost power
+/// mid-copy), end the journal.
 final class RecordJournal: Sendable {
     static let magic: UInt32 = 0x414A_5250
     static let headerSize = 12
-    /// The file is rewritten with only its unapplied frames once it grows past this.
-    static let compactionThreshold = 4 << 20
+    /// The journal's size: about ten thousand requests' records.
+    static let defaultCapacity = 8 << 20
+    /// How long the applier lets records gather before a transaction (unless a query waits):
+    /// large transactions write each WAL page once for many records.
+    static let applyInterval: Duration = .milliseconds(20)
 
     struct Batch: Sendable {
         let number: UInt64
@@ -41,73 +50,117 @@ final class RecordJournal: Sendable {
         let waiter: CheckedContinuation<[ChainLink], any Error>?
     }
 
-    private struct State: ~Copyable {
+    /// The mapped file.
+    private struct Mapping {
         var descriptor: Int32
+        var base: UnsafeMutableRawPointer
+        var capacity: Int
+    }
+
+    private struct State: ~Copyable {
+        var mapping: Mapping?
+        /// Where the next frame goes.
+        var head = 0
         /// The number of the next frame.
         var next: UInt64
         /// Written, not yet taken by the applier.
         var pending: [Batch] = []
-        /// Taken by the applier, not yet applied (kept to be rewritten when the file is compacted).
+        /// Taken by the applier, not yet applied (moved with the pending ones to a new file).
         var inFlight: [Batch] = []
         var applying = false
         /// Every frame up to this number is applied (or given up).
         var applied: UInt64
         var barriers: [(number: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
-        var bytes: Int
     }
 
     let path: String
     private let sync: Bool
     private let state: Mutex<State>
 
-    /// Opens (creating) the journal for appending; frames get numbers after `applied`.
-    init(path: String, applied: UInt64, sync: Bool) throws {
+    /// Creates the journal at `path` (replacing any file there: its frames must have been applied
+    /// first); frames get numbers after `applied`.
+    init(path: String, applied: UInt64, sync: Bool, capacity: Int = RecordJournal.defaultCapacity) throws {
         self.path = path
         self.sync = sync
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw StoreError.invalidConfiguration("cannot open \(path): \(String(cString: strerror(errno)))")
-        }
-        let size = Int(lseek(descriptor, 0, SEEK_END))
-        state = Mutex(State(descriptor: descriptor, next: applied + 1, applied: applied, bytes: max(0, size)))
+        let mapping = try Self.map(path: path, capacity: capacity)
+        state = Mutex(State(mapping: mapping, next: applied + 1, applied: applied))
     }
 
-    /// Encodes `records` as one frame's payload (off the lock: only the number is added under it).
-    static func payload(_ records: [PendingRecord]) -> ByteWriter {
+    /// Creates (emptying) and maps a file of `capacity` bytes, its blocks allocated.
+    private static func map(path: String, capacity: Int) throws -> Mapping {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw StoreError.database("cannot create the record journal \(path): \(String(cString: strerror(errno)))")
+        }
+        #if canImport(Glibc)
+        let allocated = posix_fallocate(descriptor, 0, off_t(capacity))
+        #else
+        let allocated = ftruncate(descriptor, off_t(capacity)) == 0 ? 0 : errno
+        #endif
+        guard allocated == 0 else {
+            closeDescriptor(descriptor)
+            throw StoreError.database("cannot allocate \(capacity) bytes for the record journal \(path): \(String(cString: strerror(allocated)))")
+        }
+        guard let base = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0), base != MAP_FAILED else {
+            closeDescriptor(descriptor)
+            throw StoreError.database("cannot map the record journal \(path): \(String(cString: strerror(errno)))")
+        }
+        return Mapping(descriptor: descriptor, base: base, capacity: capacity)
+    }
+
+    /// Encodes `records` as one frame, the number and CRC left for ``append(_:waiter:)``.
+    static func frame(_ records: [PendingRecord]) -> [UInt8] {
         var writer = ByteWriter()
-        writer.buffer.reserveCapacity(headerSize + 8 + records.count * 640)
+        writer.buffer.reserveCapacity(headerSize + 16 + records.count * 640)
         writer.buffer.append(contentsOf: repeatElement(0, count: headerSize))
         writer.int(Int64(records.count))
         for record in records { record.encode(into: &writer) }
-        return writer
+        writer.int(0)
+        return writer.buffer
     }
 
     /// Writes `records` as one frame and queues them for the applier.
     /// - Returns: whether the caller must start the applier (none is running).
-    /// - Throws: ``StoreError/database(_:)`` when the write fails; then nothing was queued.
+    /// - Throws: ``StoreError/database(_:)`` when there is no room and none can be made; then
+    ///   nothing was queued.
     func append(_ records: [PendingRecord], waiter: CheckedContinuation<[ChainLink], any Error>?) throws -> Bool {
-        var frame = Self.payload(records)
-        let payloadCRC = CRC32.checksum(frame.buffer[Self.headerSize...])
+        var frame = Self.frame(records)
+        let numberAt = frame.count - 8
+        let payloadCRC = CRC32.checksum(frame[Self.headerSize..<numberAt])
         return try state.withLock { state in
             let number = state.next
-            var tail = ByteWriter()
-            tail.int(Int64(bitPattern: number))
-            frame.buffer.append(contentsOf: tail.buffer)
-            let crc = CRC32.checksum(tail.buffer, continuing: payloadCRC)
-            var header = ByteWriter()
-            header.uint32(Self.magic)
-            header.uint32(UInt32(truncatingIfNeeded: frame.buffer.count - Self.headerSize))
-            header.uint32(crc)
-            frame.buffer.replaceSubrange(0..<Self.headerSize, with: header.buffer)
-            try Self.writeAll(frame.buffer, to: state.descriptor, sync: sync, path: path)
+            withUnsafeBytes(of: number.littleEndian) { frame.replaceSubrange(numberAt..., with: $0) }
+            let crc = CRC32.checksum(frame[numberAt...], continuing: payloadCRC)
+            withUnsafeBytes(of: Self.magic.littleEndian) { frame.replaceSubrange(0..<4, with: $0) }
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: frame.count - Self.headerSize).littleEndian) {
+                frame.replaceSubrange(4..<8, with: $0)
+            }
+            withUnsafeBytes(of: crc.littleEndian) { frame.replaceSubrange(8..<12, with: $0) }
+            if state.head + frame.count > (state.mapping?.capacity ?? 0) { try moveToNewFile(&state, adding: frame.count) }
+            guard let mapping = state.mapping else { throw StoreError.database("the record journal is closed") }
+            let start = state.head
+            Self.copy(frame, to: mapping.base + start)
+            if sync { try Self.flush(mapping, from: start, count: frame.count, path: path) }
+            state.head += frame.count
             state.next += 1
-            state.bytes += frame.buffer.count
-            state.pending.append(Batch(number: number, records: records, frame: frame.buffer, waiter: waiter))
+            state.pending.append(Batch(number: number, records: records, frame: frame, waiter: waiter))
             guard !state.applying else { return false }
             state.applying = true
             return true
         }
     }
+
+    /// `msync`s the pages holding `count` bytes from `start`.
+    private static func flush(_ mapping: Mapping, from start: Int, count: Int, path: String) throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = start / page * page
+        guard msync(mapping.base + first, start + count - first, MS_SYNC) == 0 else {
+            throw StoreError.database("cannot sync the record journal \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Whether a query waits for the applier (so it should not let records gather).
+    var isAwaited: Bool { state.withLock { !$0.barriers.isEmpty } }
 
     /// The batches to apply next (all that are waiting, in order), or `nil` when there are none:
     /// then the applier stops, and the next ``append(_:waiter:)`` starts another.
@@ -124,14 +177,12 @@ final class RecordJournal: Sendable {
         }
     }
 
-    /// Marks `batches` (the last ``take()``) applied: wakes the readers waiting for them, and
-    /// compacts the file when it has grown large.
+    /// Marks `batches` (the last ``take()``) applied, and wakes the queries waiting for them.
     func applied(_ batches: [Batch]) {
         guard let last = batches.last?.number else { return }
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.applied = max(state.applied, last)
             state.inFlight = []
-            if state.bytes >= Self.compactionThreshold { compact(&state) }
             var woken: [CheckedContinuation<Void, Never>] = []
             state.barriers.removeAll { barrier in
                 guard barrier.number <= state.applied else { return false }
@@ -156,57 +207,59 @@ final class RecordJournal: Sendable {
         }
     }
 
-    /// Replaces the file by one holding only the frames not yet applied (written to a temporary
-    /// file and renamed over it, so a crash at any point leaves one whole journal).
-    private func compact(_ state: inout State) {
+    /// The bytes of frames in the file now (for tests).
+    var usedBytes: Int { state.withLock { $0.head } }
+
+    /// Moves the frames not yet applied to a new file with room for `adding` more bytes, renamed
+    /// over the current one once complete.
+    private func moveToNewFile(_ state: inout State, adding: Int) throws {
+        let kept = state.inFlight + state.pending
+        let keptBytes = kept.reduce(0) { $0 + $1.frame.count }
+        var capacity = max(state.mapping?.capacity ?? Self.defaultCapacity, Self.defaultCapacity)
+        while capacity < 2 * (keptBytes + adding) { capacity *= 2 }
         let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { return }
-        var bytes = 0
+        let mapping = try Self.map(path: temporary, capacity: capacity)
+        var head = 0
+        for batch in kept {
+            Self.copy(batch.frame, to: mapping.base + head)
+            head += batch.frame.count
+        }
         do {
-            for batch in state.inFlight + state.pending {
-                try Self.writeAll(batch.frame, to: descriptor, sync: false, path: temporary)
-                bytes += batch.frame.count
+            if sync {
+                try Self.flush(mapping, from: 0, count: max(head, 1), path: temporary)
+                guard fsync(mapping.descriptor) == 0 else { throw StoreError.database("cannot sync \(temporary)") }
             }
-            if sync, fsync(descriptor) != 0 { throw StoreError.database("fsync \(temporary) failed") }
+            guard rename(temporary, path) == 0 else {
+                throw StoreError.database("cannot replace the record journal \(path): \(String(cString: strerror(errno)))")
+            }
         } catch {
-            closeDescriptor(descriptor)
+            Self.unmap(mapping)
             unlink(temporary)
-            return
+            throw error
         }
-        guard rename(temporary, path) == 0 else {
-            closeDescriptor(descriptor)
-            unlink(temporary)
-            return
-        }
-        closeDescriptor(state.descriptor)
-        state.descriptor = descriptor
-        state.bytes = bytes
+        if let old = state.mapping { Self.unmap(old) }
+        state.mapping = mapping
+        state.head = head
     }
 
-    /// Empties the file (everything is applied) and closes it.
+    private static func copy(_ bytes: [UInt8], to destination: UnsafeMutableRawPointer) {
+        bytes.withUnsafeBytes { source in
+            if let address = source.baseAddress { destination.copyMemory(from: address, byteCount: source.count) }
+        }
+    }
+
+    private static func unmap(_ mapping: Mapping) {
+        munmap(mapping.base, mapping.capacity)
+        closeDescriptor(mapping.descriptor)
+    }
+
+    /// Empties the file (when everything is applied) and unmaps it.
     func close() {
         state.withLock { state in
-            if state.pending.isEmpty, state.inFlight.isEmpty { _ = ftruncate(state.descriptor, 0) }
-            closeDescriptor(state.descriptor)
-            state.descriptor = -1
-        }
-    }
-
-    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, sync: Bool, path: String) throws {
-        try bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw StoreError.database("cannot write the record journal \(path): \(String(cString: strerror(errno)))")
-                }
-                offset += written
-            }
-        }
-        if sync, fdatasync(descriptor) != 0 {
-            throw StoreError.database("cannot sync the record journal \(path): \(String(cString: strerror(errno)))")
+            guard let mapping = state.mapping else { return }
+            if state.pending.isEmpty, state.inFlight.isEmpty { _ = ftruncate(mapping.descriptor, 0) }
+            Self.unmap(mapping)
+            state.mapping = nil
         }
     }
 

@@ -11,6 +11,8 @@ import Darwin
 /// The serving process's records go through its ``RecordJournal``: written before the answer,
 /// applied to the database behind it.
 extension SQLiteStore {
+    package var recordsWithoutRoundTrip: Bool { journal != nil }
+
     package func record(_ records: [RequestRecord]) async throws {
         guard !records.isEmpty else { return }
         guard let journal, let ledger else {
@@ -49,7 +51,14 @@ extension SQLiteStore {
     /// Applies what the journal holds, in transactions of everything written meanwhile, until it
     /// holds nothing more.
     private func applyJournal(_ journal: RecordJournal) async {
-        while let batches = journal.take() {
+        while true {
+            // Let records gather (a millisecond at a time, so a waiting query is not kept waiting).
+            var waited: Duration = .zero
+            while waited < RecordJournal.applyInterval, !journal.isAwaited {
+                try? await Task.sleep(for: .milliseconds(1))
+                waited += .milliseconds(1)
+            }
+            guard let batches = journal.take() else { return }
             let results = await apply(batches)
             for (batch, result) in zip(batches, results) { batch.waiter?.resume(with: result) }
             journal.applied(batches)
