@@ -249,17 +249,28 @@ struct ByteReader {
     }
 }
 
-/// CRC-32 (IEEE 802.3, reflected), for journal frames.
-enum CRC32 {
-    private static let table: [UInt32] = (0..<256).map { index in
-        var crc = UInt32(index)
-        for _ in 0..<8 { crc = crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
-        return crc
+/// The check of a journal frame: a multiply-xor hash over 8-byte words (about ten times faster
+/// than a bytewise CRC-32, which was half the cost of an append), enough to tell a whole frame from
+/// one cut short or overwritten.
+enum FrameChecksum {
+    static func of(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(bytes.count)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            hash = (hash ^ word) &* 0x9E37_79B9_7F4A_7C15
+            hash ^= hash >> 29
+            offset += 8
+        }
+        while offset < bytes.count {
+            hash = (hash ^ UInt64(bytes[offset])) &* 0x1000_0000_01B3
+            offset += 1
+        }
+        hash ^= hash >> 32
+        return UInt32(truncatingIfNeeded: hash)
     }
 
-    static func checksum<C: Collection>(_ bytes: C, continuing previous: UInt32 = 0) -> UInt32 where C.Element == UInt8 {
-        var crc = ~previous
-        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return ~crc
+    static func of(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        bytes.withUnsafeBytes { of($0) }
     }
 }

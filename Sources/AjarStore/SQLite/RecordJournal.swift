@@ -29,8 +29,8 @@ import Darwin
 /// page fault); when the next frame does not fit, the frames not yet applied move to a new file,
 /// renamed over the old one, so a crash at any point leaves one whole journal.
 ///
-/// Frame: `magic u32 | length u32 | crc32 u32 | payload | number u64`, little-endian, where
-/// `length` counts payload and number and the CRC covers both; the payload is a count and
+/// Frame: `magic u32 | length u32 | check u32 | payload | number u64`, little-endian, where
+/// `length` counts payload and number and the check (``FrameChecksum``) covers both; the payload is a count and
 /// ``PendingRecord``s. The zeros after the last frame, or a frame cut short (the machine lost power
 /// mid-copy), end the journal.
 final class RecordJournal: Sendable {
@@ -71,6 +71,8 @@ final class RecordJournal: Sendable {
         /// Every frame up to this number is applied (or given up).
         var applied: UInt64
         var barriers: [(number: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+        /// The applier's wait while records gather, cut short when a query waits.
+        var nap: Task<Void, Never>?
     }
 
     let path: String
@@ -126,11 +128,10 @@ final class RecordJournal: Sendable {
     func append(_ records: [PendingRecord], waiter: CheckedContinuation<[ChainLink], any Error>?) throws -> Bool {
         var frame = Self.frame(records)
         let numberAt = frame.count - 8
-        let payloadCRC = CRC32.checksum(frame[Self.headerSize..<numberAt])
         return try state.withLock { state in
             let number = state.next
             withUnsafeBytes(of: number.littleEndian) { frame.replaceSubrange(numberAt..., with: $0) }
-            let crc = CRC32.checksum(frame[numberAt...], continuing: payloadCRC)
+            let crc = FrameChecksum.of(frame[Self.headerSize...])
             withUnsafeBytes(of: Self.magic.littleEndian) { frame.replaceSubrange(0..<4, with: $0) }
             withUnsafeBytes(of: UInt32(truncatingIfNeeded: frame.count - Self.headerSize).littleEndian) {
                 frame.replaceSubrange(4..<8, with: $0)
@@ -159,8 +160,17 @@ final class RecordJournal: Sendable {
         }
     }
 
-    /// Whether a query waits for the applier (so it should not let records gather).
-    var isAwaited: Bool { state.withLock { !$0.barriers.isEmpty } }
+    /// Lets records gather for ``applyInterval``, or less if a query waits for them.
+    func gather() async {
+        let nap = Task<Void, Never> { _ = try? await Task.sleep(for: Self.applyInterval) }
+        let awaited = state.withLock { state -> Bool in
+            state.nap = nap
+            return !state.barriers.isEmpty
+        }
+        if awaited { nap.cancel() }
+        await nap.value
+        state.withLock { $0.nap = nil }
+    }
 
     /// The batches to apply next (all that are waiting, in order), or `nil` when there are none:
     /// then the applier stops, and the next ``append(_:waiter:)`` starts another.
@@ -197,12 +207,13 @@ final class RecordJournal: Sendable {
     /// Returns once every frame written before the call is applied.
     func barrier() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = state.withLock { state -> Bool in
+            let (done, nap) = state.withLock { state -> (Bool, Task<Void, Never>?) in
                 let target = state.next - 1
-                guard state.applied < target else { return true }
+                guard state.applied < target else { return (true, nil) }
                 state.barriers.append((target, continuation))
-                return false
+                return (false, state.nap)
             }
+            nap?.cancel()
             if done { continuation.resume() }
         }
     }
@@ -280,7 +291,7 @@ final class RecordJournal: Sendable {
             else { break }
             let start = position + headerSize
             let end = start + Int(length)
-            guard CRC32.checksum(bytes[start..<end]) == crc else { break }
+            guard FrameChecksum.of(bytes[start..<end]) == crc else { break }
             var reader = ByteReader(bytes, from: start, to: end - 8)
             var numberReader = ByteReader(bytes, from: end - 8, to: end)
             do {

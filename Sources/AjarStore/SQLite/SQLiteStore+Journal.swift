@@ -52,12 +52,7 @@ extension SQLiteStore {
     /// holds nothing more.
     private func applyJournal(_ journal: RecordJournal) async {
         while true {
-            // Let records gather (a millisecond at a time, so a waiting query is not kept waiting).
-            var waited: Duration = .zero
-            while waited < RecordJournal.applyInterval, !journal.isAwaited {
-                try? await Task.sleep(for: .milliseconds(1))
-                waited += .milliseconds(1)
-            }
+            await journal.gather()
             guard let batches = journal.take() else { return }
             let results = await apply(batches)
             for (batch, result) in zip(batches, results) { batch.waiter?.resume(with: result) }
