@@ -86,6 +86,9 @@ try await measure("finish: canonical audit encoding") { _ in _ = AuditChain.cano
 try await measure("finish: store.commit, groups of 32") { n in
     if n % 32 == 0 { _ = try await store.commit(Array(repeating: RequestRecord(usage: built.usage, audit: built.audit), count: 32)) }
 }
+try await measure("finish: store.record (journal, applied behind)") { _ in
+    try await store.record([RequestRecord(usage: built.usage, audit: built.audit)])
+}
 try await measure("audit record only (canonical JSON + hash + append)") { n in
     await accountant.audit(action: "bench", requestID: "a\(n)", details: ["n": .int(Int64(n))])
 }

@@ -12,7 +12,7 @@ import Synchronization
 package final class Accountant: Sendable {
     package let store: any GatewayStore
     /// Set when every request needs a key (`auth.admin_key` or `AJAR_ADMIN_KEY`).
-    private let adminKeyDigest: [UInt8]?
+    private let adminKeyDigest: KeyDigest?
     package var requiresKeys: Bool { adminKeyDigest != nil }
     /// USD per compute-second charged for local models, so open and closed spend compare.
     let localComputePrice: Double
@@ -29,7 +29,7 @@ package final class Accountant: Sendable {
             var expires: ContinuousClock.Instant
         }
         /// By the SHA-256 of the secret (the digest's bytes), never the secret itself.
-        var bySecret: [Data: Entry] = [:]
+        var bySecret: [KeyDigest: Entry] = [:]
         /// The record each key last authenticated with, so admitting its request needs no second read.
         var byID: [String: KeyRecord] = [:]
     }
@@ -43,7 +43,7 @@ package final class Accountant: Sendable {
 
     package init(store: any GatewayStore, adminKey: Secret?, localComputePrice: Double = 0, logger: Logger = Logger(label: "ajar.accounting")) {
         self.store = store
-        self.adminKeyDigest = adminKey.map { Array(SHA256.hash(data: Data($0.value.utf8))) }
+        self.adminKeyDigest = adminKey.map { Self.digest($0.value) }
         self.localComputePrice = localComputePrice
         self.logger = logger
         self.recordsInline = store.recordsWithoutRoundTrip
@@ -57,11 +57,27 @@ package final class Accountant: Sendable {
 
     /// Whether `secret` is the admin key (constant time over the digests).
     package func isAdmin(_ secret: String?) -> Bool {
-        guard let adminKeyDigest, let secret else { return false }
-        let digest = Array(SHA256.hash(data: Data(secret.utf8)))
-        var difference: UInt8 = 0
-        for (a, b) in zip(digest, adminKeyDigest) { difference |= a ^ b }
-        return difference == 0
+        isAdmin(digest: secret.map(Self.digest))
+    }
+
+    /// Whether a key with this digest (``digest(_:)``) is the admin key, in constant time.
+    package func isAdmin(digest: KeyDigest?) -> Bool {
+        guard let adminKeyDigest, let digest else { return false }
+        let difference = adminKeyDigest.words ^ digest.words
+        return (difference[0] | difference[1] | difference[2] | difference[3]) == 0
+    }
+
+    /// The SHA-256 of a presented key: computed once per request, for the admin check and the
+    /// key lookup both.
+    package static func digest(_ secret: String) -> KeyDigest {
+        var secret = secret
+        let hash = secret.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        return hash.withUnsafeBytes { bytes in
+            KeyDigest(
+                words: SIMD4(
+                    bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                    bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+        }
     }
 
     /// The caller of a request from its bearer key.
@@ -69,8 +85,12 @@ package final class Accountant: Sendable {
     ///   no admin key), a valid key still applies its tier and limits and anything else is the
     ///   anonymous principal, so SDKs that insist on sending some key keep working.
     package func authenticate(_ secret: String?) async throws(GatewayError) -> Principal {
-        if let secret, !secret.isEmpty {
-            let digest = Data(SHA256.hash(data: Data(secret.utf8)))
+        try await authenticate(secret, digest: secret.map(Self.digest))
+    }
+
+    /// ``authenticate(_:)`` with the key's digest already computed.
+    package func authenticate(_ secret: String?, digest: KeyDigest?) async throws(GatewayError) -> Principal {
+        if let secret, !secret.isEmpty, let digest {
             let now = ContinuousClock.now
             if let cached = keyCache.withLock({ $0.bySecret[digest] }), cached.expires > now {
                 return Self.principal(cached.record)
@@ -367,4 +387,10 @@ package final class Accountant: Sendable {
         guard usd.isFinite, usd > 0 else { return 0 }
         return Int64(min(usd * 1_000_000, 9e15).rounded(.up))
     }
+}
+
+/// The SHA-256 of a presented key, as four words (hashable, compared in constant time): keys are
+/// looked up by it, never by the secret itself.
+package struct KeyDigest: Hashable, Sendable {
+    let words: SIMD4<UInt64>
 }

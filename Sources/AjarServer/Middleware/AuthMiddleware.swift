@@ -17,13 +17,14 @@ struct AuthMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let key = Self.key(request)
+        let digest = key.map(Accountant.digest)
         var context = context
-        if accountant.isAdmin(key) {
+        if accountant.isAdmin(digest: digest) {
             context.principal = Principal(app: "admin", team: "")
             return try await next(request, context)
         }
         do {
-            context.principal = try await accountant.authenticate(key)
+            context.principal = try await accountant.authenticate(key, digest: digest)
         } catch {
             var response = error.response(dialect: path.hasPrefix("/v1/messages") ? .anthropic : .openAI, requestID: context.requestID)
             if case .unauthorized = error { response.headers[.wwwAuthenticate] = "Bearer" }

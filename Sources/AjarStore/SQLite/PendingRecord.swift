@@ -29,8 +29,6 @@ struct PendingRecord: Sendable {
     var settlement: Settlement?
     /// Only without a ledger (the rate window is a row then); never journaled.
     var tokenCharge: (keyID: String, tokens: Int, at: Date)?
-    /// The record itself, in memory only, for the entries ``GatewayStore/commit(_:)`` returns.
-    var audit: AuditRecord?
 
     init(_ record: RequestRecord, held: Bool, chargesTokens: Bool) {
         let audit = record.audit
@@ -48,7 +46,6 @@ struct PendingRecord: Sendable {
             Settlement(reservationID: reservation.id, scopes: reservation.scopes, costMicros: cost, held: held)
         }
         tokenCharge = chargesTokens ? record.tokenCharge : nil
-        self.audit = audit
     }
 
     private init(

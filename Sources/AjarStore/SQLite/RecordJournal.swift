@@ -128,7 +128,7 @@ final class RecordJournal: Sendable {
     func append(_ records: [PendingRecord], waiter: CheckedContinuation<[ChainLink], any Error>?) throws -> Bool {
         var frame = Self.frame(records)
         let numberAt = frame.count - 8
-        return try state.withLock { state in
+        let (start, nap) = try state.withLock { state -> (Bool, Task<Void, Never>?) in
             let number = state.next
             withUnsafeBytes(of: number.littleEndian) { frame.replaceSubrange(numberAt..., with: $0) }
             let crc = FrameChecksum.of(frame[Self.headerSize...])
@@ -145,10 +145,14 @@ final class RecordJournal: Sendable {
             state.head += frame.count
             state.next += 1
             state.pending.append(Batch(number: number, records: records, frame: frame, waiter: waiter))
-            guard !state.applying else { return false }
+            // A commit waits for its links: no gathering then.
+            let nap = waiter == nil ? nil : state.nap
+            guard !state.applying else { return (false, nap) }
             state.applying = true
-            return true
+            return (true, nap)
         }
+        nap?.cancel()
+        return start
     }
 
     /// `msync`s the pages holding `count` bytes from `start`.
@@ -165,7 +169,7 @@ final class RecordJournal: Sendable {
         let nap = Task<Void, Never> { _ = try? await Task.sleep(for: Self.applyInterval) }
         let awaited = state.withLock { state -> Bool in
             state.nap = nap
-            return !state.barriers.isEmpty
+            return !state.barriers.isEmpty || state.pending.contains { $0.waiter != nil }
         }
         if awaited { nap.cancel() }
         await nap.value
