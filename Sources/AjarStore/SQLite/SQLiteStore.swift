@@ -133,8 +133,11 @@ package final class SQLiteStore: GatewayStore {
         try? checkpointer.close()
     }
 
-    /// How often the serving process checkpoints the WAL in the background.
-    package static let checkpointInterval: Duration = .milliseconds(250)
+    /// How often the serving process checkpoints the WAL in the background. Requests no longer
+    /// wait for commits (the journal applies behind them), so this only bounds the WAL's growth
+    /// and the work of the writer's own checkpoint; each checkpoint syncs the database file, so
+    /// rarer is cheaper (250 ms cost about 4 µs of CPU per request at 2,000 requests/s).
+    package static let checkpointInterval: Duration = .seconds(1)
 
     private static var checkpointerConfiguration: Configuration {
         var configuration = Configuration()
