@@ -38,9 +38,10 @@ final class RecordJournal: Sendable {
     static let headerSize = 12
     /// The journal's size: about ten thousand requests' records.
     static let defaultCapacity = 8 << 20
-    /// How long the applier lets records gather before a transaction (unless a query waits):
-    /// large transactions write each WAL page once for many records.
-    static let applyInterval: Duration = .milliseconds(20)
+    /// How long the applier lets records gather before a transaction (unless a query or a commit
+    /// waits): large transactions write each WAL page once for many records. 100 ms against 20 ms
+    /// wrote 3.4 KB per request instead of 3.9 (`wchar`, sockets included) at 5,000 requests/s.
+    static let applyInterval: Duration = .milliseconds(100)
 
     struct Batch: Sendable {
         let number: UInt64
