@@ -105,10 +105,10 @@ package final class SQLiteStore: GatewayStore {
     ///
     /// A checkpoint copies the WAL's pages into the database file and syncs it. Left to SQLite's
     /// automatic checkpoint, that happens inside the commit that crosses the threshold, on the one
-    /// writer connection, so every request waiting for a commit waits for the copy too (tens of
-    /// milliseconds at 8000 pages). A passive checkpoint on a connection of its own copies
-    /// alongside the writer instead; the writer's own checkpoint, still at 8000 pages, then finds
-    /// almost everything copied, and resets the WAL.
+    /// writer connection, so the journal's applier (and every query or commit waiting for it)
+    /// waits for the copy too (tens of milliseconds at 8000 pages). A passive checkpoint on a
+    /// connection of its own copies alongside the writer instead; the writer's own checkpoint,
+    /// still at 8000 pages, then finds almost everything copied, and resets the WAL.
     package func run() async {
         guard ledger != nil, let checkpointer = try? DatabaseQueue(path: path, configuration: Self.checkpointerConfiguration) else {
             // An AsyncStream that never yields ends its iteration when the task is cancelled.
