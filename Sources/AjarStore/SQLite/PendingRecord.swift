@@ -6,7 +6,10 @@ import Foundation
 /// A ``RequestRecord`` becomes one of these when it is committed directly, or when the serving
 /// process writes it to its ``RecordJournal``; a journal frame read back at start-up decodes into
 /// the same thing, so both paths apply records with one function (``SQLiteStore/apply(_:_:journalNumber:)``).
-struct PendingRecord: Sendable {
+///
+/// A class, immutable: the applier copies records between batches and arrays, and a copy of a
+/// struct this size retained a dozen strings and arrays each time.
+final class PendingRecord: Sendable {
     struct Settlement: Sendable {
         var reservationID: String
         var scopes: [BudgetScope]
@@ -16,19 +19,19 @@ struct PendingRecord: Sendable {
         var held: Bool
     }
 
-    var canonical: [UInt8]
-    var timeMs: Int64
-    var requestID: String
-    var kind: String
-    var keyID: String?
-    var app: String?
-    var team: String?
-    var status: Int
-    var hasClasses: Bool
-    var usage: UsageRecord?
-    var settlement: Settlement?
+    let canonical: [UInt8]
+    let timeMs: Int64
+    let requestID: String
+    let kind: String
+    let keyID: String?
+    let app: String?
+    let team: String?
+    let status: Int
+    let hasClasses: Bool
+    let usage: UsageRecord?
+    let settlement: Settlement?
     /// Only without a ledger (the rate window is a row then); never journaled.
-    var tokenCharge: (keyID: String, tokens: Int, at: Date)?
+    let tokenCharge: (keyID: String, tokens: Int, at: Date)?
 
     init(_ record: RequestRecord, held: Bool, chargesTokens: Bool) {
         let audit = record.audit
@@ -42,7 +45,7 @@ struct PendingRecord: Sendable {
         status = audit.status
         hasClasses = !audit.dataClasses.isEmpty
         usage = record.usage
-        settlement = record.settlement.map { reservation, cost in
+        settlement = record.settlement.map { (reservation: Reservation, cost: Int64) in
             Settlement(reservationID: reservation.id, scopes: reservation.scopes, costMicros: cost, held: held)
         }
         tokenCharge = chargesTokens ? record.tokenCharge : nil
@@ -63,6 +66,7 @@ struct PendingRecord: Sendable {
         self.hasClasses = hasClasses
         self.usage = usage
         self.settlement = settlement
+        self.tokenCharge = nil
     }
 
     /// Whether `usage` is the usage of this very request (so it can share its audit row).
@@ -186,11 +190,12 @@ struct ByteWriter {
     }
 
     mutating func string(_ value: String) {
-        var value = value
-        value.withUTF8 { utf8 in
+        let written: Void? = value.utf8.withContiguousStorageIfAvailable { utf8 in
             uint32(UInt32(truncatingIfNeeded: utf8.count))
             buffer.append(contentsOf: utf8)
         }
+        guard written == nil else { return }
+        bytes(Array(value.utf8))
     }
 
     /// A presence byte, then the string.

@@ -41,6 +41,26 @@ final class SQLiteLedger: Sendable {
         /// By scope (`key:ID`, `team:NAME`); a key scope missing from the database is absent.
         var limits: [String: Limit] = [:]
 
+        /// Swaps a held reservation for its cost. - Returns: whether it was held.
+        mutating func settle(_ reservation: Reservation, costMicros: Int64) -> Bool {
+            guard let held = reservations.removeValue(forKey: reservation.id) else { return false }
+            for scope in held.scopes {
+                counters[scope, default: Counter(spent: 0)].reserved -= held.amountMicros
+                counters[scope, default: Counter(spent: 0)].spent += costMicros
+            }
+            return true
+        }
+
+        /// Adds tokens learnt after the call to the key's current window.
+        mutating func charge(keyID: String, tokens: Int, at: Date) {
+            guard tokens > 0 else { return }
+            let now = RateWindow(nowMs: at.millisecondsSince1970)
+            var window = windows[keyID] ?? Window(startMs: now.startMs)
+            if window.startMs != now.startMs { window = Window(startMs: now.startMs) }
+            window.tokens += Int64(tokens)
+            windows[keyID] = window
+        }
+
         /// Counts the admission in its key's window unless that passes a limit.
         mutating func count(_ admission: Admission) -> RateLimitDecision {
             guard !admission.limits.isUnlimited else { return .allowed }
@@ -156,6 +176,30 @@ final class SQLiteLedger: Sendable {
         }
     }
 
+    /// For each reservation, whether it is held here and not settled yet — a reservation that
+    /// comes twice counts once (a settlement is charged once) — under one lock.
+    func holding(_ reservations: [Reservation?]) -> [Bool] {
+        state.withLock { state in
+            if reservations.count == 1 { return [reservations[0].map { state.reservations[$0.id] != nil } ?? false] }
+            var seen = Set<String>()
+            return reservations.map { reservation in
+                guard let reservation, state.reservations[reservation.id] != nil else { return false }
+                return seen.insert(reservation.id).inserted
+            }
+        }
+    }
+
+    /// Settles the records' reservations with their costs and counts the tokens they learnt
+    /// (``settle(_:costMicros:)`` and ``charge(keyID:tokens:at:)`` for each), under one lock.
+    func finish(_ records: [RequestRecord]) {
+        state.withLock { state in
+            for record in records {
+                if let (reservation, cost) = record.settlement { _ = state.settle(reservation, costMicros: cost) }
+                if let charge = record.tokenCharge { state.charge(keyID: charge.keyID, tokens: charge.tokens, at: charge.at) }
+            }
+        }
+    }
+
     /// Whether the reservation is held here and not settled yet.
     func holds(_ reservation: Reservation) -> Bool {
         state.withLock { $0.reservations[reservation.id] != nil }
@@ -165,26 +209,12 @@ final class SQLiteLedger: Sendable {
     /// - Returns: whether it was held (a second settle does nothing).
     @discardableResult
     func settle(_ reservation: Reservation, costMicros: Int64) -> Bool {
-        state.withLock { state in
-            guard let held = state.reservations.removeValue(forKey: reservation.id) else { return false }
-            for scope in held.scopes {
-                state.counters[scope, default: Counter(spent: 0)].reserved -= held.amountMicros
-                state.counters[scope, default: Counter(spent: 0)].spent += costMicros
-            }
-            return true
-        }
+        state.withLock { $0.settle(reservation, costMicros: costMicros) }
     }
 
     /// Adds tokens learnt after a call to the key's current window.
     func charge(keyID: String, tokens: Int, at: Date) {
-        guard tokens > 0 else { return }
-        let now = RateWindow(nowMs: at.millisecondsSince1970)
-        state.withLock { state in
-            var window = state.windows[keyID] ?? Window(startMs: now.startMs)
-            if window.startMs != now.startMs { window = Window(startMs: now.startMs) }
-            window.tokens += Int64(tokens)
-            state.windows[keyID] = window
-        }
+        state.withLock { $0.charge(keyID: keyID, tokens: tokens, at: at) }
     }
 
     /// The reserved amount held here for a counter.

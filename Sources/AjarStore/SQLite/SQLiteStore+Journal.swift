@@ -28,21 +28,13 @@ extension SQLiteStore {
         _ records: [RequestRecord], journal: RecordJournal, ledger: SQLiteLedger,
         waiter: CheckedContinuation<[ChainLink], any Error>?
     ) throws {
-        var settled = Set<String>()
-        let pending = try records.map { record in
-            var held = false
-            if let (reservation, cost) = record.settlement {
-                guard cost >= 0 else { throw StoreError.invalidArgument("cost must not be negative") }
-                // A reservation settled twice in one group is charged once, as the ledger does.
-                held = ledger.holds(reservation) && settled.insert(reservation.id).inserted
-            }
-            return PendingRecord(record, held: held, chargesTokens: false)
-        }
-        let startApplier = try journal.append(pending, waiter: waiter)
         for record in records {
-            if let (reservation, cost) = record.settlement { ledger.settle(reservation, costMicros: cost) }
-            if let charge = record.tokenCharge { ledger.charge(keyID: charge.keyID, tokens: charge.tokens, at: charge.at) }
+            if let cost = record.settlement?.costMicros, cost < 0 { throw StoreError.invalidArgument("cost must not be negative") }
         }
+        let held = ledger.holding(records.map { $0.settlement?.reservation })
+        let pending = zip(records, held).map { record, held in PendingRecord(record, held: held, chargesTokens: false) }
+        let startApplier = try journal.append(pending, waiter: waiter)
+        ledger.finish(records)
         if startApplier {
             Task.detached { await self.applyJournal(journal) }
         }
