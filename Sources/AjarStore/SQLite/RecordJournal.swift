@@ -46,7 +46,6 @@ final class RecordJournal: Sendable {
     struct Batch: Sendable {
         let number: UInt64
         let records: [PendingRecord]
-        let frame: [UInt8]
         /// ``SQLiteStore/commit(_:)`` waits for the chain links; ``SQLiteStore/record(_:)`` does not.
         let waiter: CheckedContinuation<[ChainLink], any Error>?
     }
@@ -72,6 +71,8 @@ final class RecordJournal: Sendable {
         /// Every frame up to this number is applied (or given up).
         var applied: UInt64
         var barriers: [(number: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+        /// The frame being encoded: kept, so that an append allocates nothing for it.
+        var scratch: [UInt8] = []
         /// The applier's wait while records gather, cut short when a query waits.
         var nap: Task<Void, Never>?
     }
@@ -111,15 +112,23 @@ final class RecordJournal: Sendable {
         return Mapping(descriptor: descriptor, base: base, capacity: capacity)
     }
 
-    /// Encodes `records` as one frame, the number and CRC left for ``append(_:waiter:)``.
-    static func frame(_ records: [PendingRecord]) -> [UInt8] {
+    /// Encodes frame `number` of `records` into `buffer` (replacing what it held).
+    static func encode(_ records: [PendingRecord], number: UInt64, into buffer: inout [UInt8]) {
         var writer = ByteWriter()
-        writer.buffer.reserveCapacity(headerSize + 16 + records.count * 640)
+        swap(&writer.buffer, &buffer)
+        writer.buffer.removeAll(keepingCapacity: true)
         writer.buffer.append(contentsOf: repeatElement(0, count: headerSize))
         writer.int(Int64(records.count))
         for record in records { record.encode(into: &writer) }
-        writer.int(0)
-        return writer.buffer
+        writer.int(Int64(bitPattern: number))
+        swap(&writer.buffer, &buffer)
+        let check = FrameChecksum.of(buffer[headerSize...])
+        let length = UInt32(truncatingIfNeeded: buffer.count - headerSize)
+        buffer.withUnsafeMutableBytes { header in
+            header.storeBytes(of: magic.littleEndian, toByteOffset: 0, as: UInt32.self)
+            header.storeBytes(of: length.littleEndian, toByteOffset: 4, as: UInt32.self)
+            header.storeBytes(of: check.littleEndian, toByteOffset: 8, as: UInt32.self)
+        }
     }
 
     /// Writes `records` as one frame and queues them for the applier.
@@ -127,25 +136,19 @@ final class RecordJournal: Sendable {
     /// - Throws: ``StoreError/database(_:)`` when there is no room and none can be made; then
     ///   nothing was queued.
     func append(_ records: [PendingRecord], waiter: CheckedContinuation<[ChainLink], any Error>?) throws -> Bool {
-        var frame = Self.frame(records)
-        let numberAt = frame.count - 8
         let (start, nap) = try state.withLock { state -> (Bool, Task<Void, Never>?) in
             let number = state.next
-            withUnsafeBytes(of: number.littleEndian) { frame.replaceSubrange(numberAt..., with: $0) }
-            let crc = FrameChecksum.of(frame[Self.headerSize...])
-            withUnsafeBytes(of: Self.magic.littleEndian) { frame.replaceSubrange(0..<4, with: $0) }
-            withUnsafeBytes(of: UInt32(truncatingIfNeeded: frame.count - Self.headerSize).littleEndian) {
-                frame.replaceSubrange(4..<8, with: $0)
-            }
-            withUnsafeBytes(of: crc.littleEndian) { frame.replaceSubrange(8..<12, with: $0) }
-            if state.head + frame.count > (state.mapping?.capacity ?? 0) { try moveToNewFile(&state, adding: frame.count) }
+            // Encoded under the lock, into a buffer kept from the last append (a couple of µs).
+            Self.encode(records, number: number, into: &state.scratch)
+            let size = state.scratch.count
+            if state.head + size > (state.mapping?.capacity ?? 0) { try moveToNewFile(&state, adding: size) }
             guard let mapping = state.mapping else { throw StoreError.database("the record journal is closed") }
             let start = state.head
-            Self.copy(frame, to: mapping.base + start)
-            if sync { try Self.flush(mapping, from: start, count: frame.count, path: path) }
-            state.head += frame.count
+            Self.copy(state.scratch, to: mapping.base + start)
+            if sync { try Self.flush(mapping, from: start, count: size, path: path) }
+            state.head += size
             state.next += 1
-            state.pending.append(Batch(number: number, records: records, frame: frame, waiter: waiter))
+            state.pending.append(Batch(number: number, records: records, waiter: waiter))
             // A commit waits for its links: no gathering then.
             let nap = waiter == nil ? nil : state.nap
             guard !state.applying else { return (false, nap) }
@@ -230,15 +233,22 @@ final class RecordJournal: Sendable {
     /// over the current one once complete.
     private func moveToNewFile(_ state: inout State, adding: Int) throws {
         let kept = state.inFlight + state.pending
-        let keptBytes = kept.reduce(0) { $0 + $1.frame.count }
+        // The frames are encoded again (they are not kept in memory: this happens once per file).
+        var frames: [[UInt8]] = []
+        for batch in kept {
+            var frame: [UInt8] = []
+            Self.encode(batch.records, number: batch.number, into: &frame)
+            frames.append(frame)
+        }
+        let keptBytes = frames.reduce(0) { $0 + $1.count }
         var capacity = max(state.mapping?.capacity ?? Self.defaultCapacity, Self.defaultCapacity)
         while capacity < 2 * (keptBytes + adding) { capacity *= 2 }
         let temporary = path + ".tmp"
         let mapping = try Self.map(path: temporary, capacity: capacity)
         var head = 0
-        for batch in kept {
-            Self.copy(batch.frame, to: mapping.base + head)
-            head += batch.frame.count
+        for frame in frames {
+            Self.copy(frame, to: mapping.base + head)
+            head += frame.count
         }
         do {
             if sync {
