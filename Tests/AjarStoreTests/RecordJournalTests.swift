@@ -134,6 +134,22 @@ struct RecordJournalTests {
         }
     }
 
+    @Test("with durability full, each frame is synced before the record is acknowledged, and applied as usual")
+    func fullDurability() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ajar-journal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("ajar.db").path
+        let store = try SQLiteStore(path: path, durability: .full, serving: true, logger: Self.logger)
+        for n in 0..<20 { try await store.record([Self.request("full-\(n)")]) }
+        // Acknowledged: the frames are in the file (synced), whatever the applier has done yet.
+        let journaled = RecordJournal.frames(at: SQLiteStore.journalPath(path)).flatMap { $0.records.map(\.requestID) }
+        #expect(journaled == (0..<20).map { "full-\($0)" })
+        #expect(try await Self.requestIDs(store) == (0..<20).map { "full-\($0)" })
+        #expect(try await store.verifyAudit().isIntact)
+        try await store.close()
+    }
+
     @Test("records journaled by a process killed before it applied them are applied by the next opener, once, chained, with what they spent")
     func replay() async throws {
         let (store, directory) = try TemporaryStore.make(logger: Self.logger, serving: true)

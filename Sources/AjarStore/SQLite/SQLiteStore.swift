@@ -13,7 +13,7 @@ import Logging
 /// power before the next checkpoint. ``Durability/full`` (`synchronous = FULL`) fsyncs the WAL on
 /// every commit and survives power loss too, at the cost of one fsync per write. The serving
 /// process acknowledges finished requests once their records are in its ``RecordJournal`` (the
-/// same guarantee: written, and `fdatasync`ed under ``Durability/full``), and applies them behind.
+/// same guarantee: written, and `msync`ed under ``Durability/full``), and applies them behind.
 ///
 /// Writes are serialised by SQLite's single writer lock (GRDB opens `IMMEDIATE` transactions),
 /// also between processes sharing the file (busy timeout 10 s).
