@@ -24,6 +24,13 @@ struct RecordJournalTests {
         return record
     }
 
+    /// A new empty directory; the caller removes it.
+    static func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ajar-journal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
     static func requestIDs(_ store: SQLiteStore) async throws -> [String] {
         try await store.exportAudit(from: nil, to: nil).map { line in
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
@@ -34,8 +41,7 @@ struct RecordJournalTests {
 
     @Test("a frame's records read back as they were written; a frame cut short or damaged ends the journal")
     func frames() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ajar-journal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("j").path
         let journal = try RecordJournal(path: path, applied: 41, sync: false)
@@ -74,8 +80,7 @@ struct RecordJournalTests {
 
     @Test("when the file is full, the frames not yet applied move to a new one, which keeps taking frames")
     func full() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ajar-journal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("j").path
         let journal = try RecordJournal(path: path, applied: 0, sync: false, capacity: 4096)
@@ -136,8 +141,7 @@ struct RecordJournalTests {
 
     @Test("with durability full, each frame is synced before the record is acknowledged, and applied as usual")
     func fullDurability() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ajar-journal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("ajar.db").path
         let store = try SQLiteStore(path: path, durability: .full, serving: true, logger: Self.logger)

@@ -234,8 +234,9 @@ package final class Accountant: Sendable {
         }
     }
 
-    /// Settles the reservation with the true cost, records usage and appends the audit record, in
-    /// one group commit with other requests finishing at the same time; returns once committed.
+    /// Settles the reservation with the true cost, records usage and appends the audit record
+    /// (``GatewayStore/record(_:)``: into the serving SQLite store's journal, or in one group
+    /// commit with other requests finishing at the same time); returns once the record is durable.
     /// Errors are logged, not thrown: the client's answer is already decided.
     package func finish(_ outcome: Outcome) async {
         await write(record(of: outcome), requestID: outcome.ticket.requestID)
