@@ -50,8 +50,8 @@ struct RecordJournalTests {
             scopes: [BudgetScope(scope: "key:k", period: "2026-12"), BudgetScope(scope: "team:cx", period: "2026-12-03")])
         let first = [Self.request("a1", keyID: "k", settlement: (reservation, 55)), Self.request("a2")]
         let second = [Self.request("b1é✓")]
-        #expect(try journal.append(first.map { PendingRecord($0, held: true, chargesTokens: false) }, waiter: nil))
-        #expect(try !journal.append(second.map { PendingRecord($0, held: false, chargesTokens: false) }, waiter: nil))
+        #expect(try journal.append(first.map { try PendingRecord($0, held: true, chargesTokens: false) }, waiter: nil))
+        #expect(try !journal.append(second.map { try PendingRecord($0, held: false, chargesTokens: false) }, waiter: nil))
         let used = journal.usedBytes
         journal.close()
 
@@ -84,7 +84,7 @@ struct RecordJournalTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("j").path
         let journal = try RecordJournal(path: path, applied: 0, sync: false, capacity: 4096)
-        func append(_ id: String) throws { _ = try journal.append([PendingRecord(Self.request(id), held: false, chargesTokens: false)], waiter: nil) }
+        func append(_ id: String) throws { _ = try journal.append([try PendingRecord(Self.request(id), held: false, chargesTokens: false)], waiter: nil) }
         for n in 0..<6 { try append("a\(n)") }
         // The applier takes and applies the first six; two more wait.
         let taken = try #require(journal.take())
@@ -173,10 +173,10 @@ struct RecordJournalTests {
         #expect(applied >= 1)
         try await reader.close()
         let dead = try RecordJournal(path: SQLiteStore.journalPath(path), applied: applied, sync: false)
-        _ = try dead.append([PendingRecord(Self.request("lost-1", keyID: key.record.id, settlement: (reservation, 40)), held: true, chargesTokens: false)], waiter: nil)
-        _ = try dead.append([Self.request("lost-2"), Self.request("lost-3")].map { PendingRecord($0, held: false, chargesTokens: false) }, waiter: nil)
+        _ = try dead.append([try PendingRecord(Self.request("lost-1", keyID: key.record.id, settlement: (reservation, 40)), held: true, chargesTokens: false)], waiter: nil)
+        _ = try dead.append([Self.request("lost-2"), Self.request("lost-3")].map { try PendingRecord($0, held: false, chargesTokens: false) }, waiter: nil)
         // Killed mid-write: a third frame cut short.
-        _ = try dead.append([PendingRecord(Self.request("torn"), held: false, chargesTokens: false)], waiter: nil)
+        _ = try dead.append([try PendingRecord(Self.request("torn"), held: false, chargesTokens: false)], waiter: nil)
         let used = dead.usedBytes
         dead.close()
         #expect(truncate(SQLiteStore.journalPath(path), off_t(used - 5)) == 0)
@@ -192,7 +192,7 @@ struct RecordJournalTests {
 
         // A stale journal whose frames are already applied (numbers not past the database's) adds nothing.
         let stale = try RecordJournal(path: SQLiteStore.journalPath(path), applied: applied, sync: false)
-        _ = try stale.append([PendingRecord(Self.request("stale"), held: false, chargesTokens: false)], waiter: nil)
+        _ = try stale.append([try PendingRecord(Self.request("stale"), held: false, chargesTokens: false)], waiter: nil)
         stale.close()
         let restarted = try SQLiteStore(path: path, serving: true, logger: Self.logger)
         try await restarted.record([Self.request("after-restart")])

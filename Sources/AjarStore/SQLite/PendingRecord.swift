@@ -33,7 +33,10 @@ final class PendingRecord: Sendable {
     /// Only without a ledger (the rate window is a row then); never journaled.
     let tokenCharge: (keyID: String, tokens: Int, at: Date)?
 
-    init(_ record: RequestRecord, held: Bool, chargesTokens: Bool) {
+    /// - Throws: ``StoreError/invalidArgument(_:)`` for a negative settled cost (checked here, before
+    ///   anything is journaled or written, on both paths).
+    init(_ record: RequestRecord, held: Bool, chargesTokens: Bool) throws {
+        if let cost = record.settlement?.costMicros, cost < 0 { throw StoreError.invalidArgument("cost must not be negative") }
         let audit = record.audit
         canonical = record.canonical
         timeMs = audit.time.millisecondsSince1970

@@ -179,12 +179,12 @@ final class SQLiteLedger: Sendable {
     /// For each reservation, whether it is held here and not settled yet — a reservation that
     /// comes twice counts once (a settlement is charged once) — under one lock.
     func holding(_ reservations: [Reservation?]) -> [Bool] {
-        state.withLock { state in
-            if reservations.count == 1 { return [reservations[0].map { state.reservations[$0.id] != nil } ?? false] }
+        let alone = reservations.count == 1  // then no set is needed (the usual case)
+        return state.withLock { state in
             var seen = Set<String>()
             return reservations.map { reservation in
                 guard let reservation, state.reservations[reservation.id] != nil else { return false }
-                return seen.insert(reservation.id).inserted
+                return alone || seen.insert(reservation.id).inserted
             }
         }
     }

@@ -16,10 +16,7 @@ extension SQLiteStore {
                 }
             }
         } else {
-            let pending = try records.map { record in
-                if let cost = record.settlement?.costMicros, cost < 0 { throw StoreError.invalidArgument("cost must not be negative") }
-                return PendingRecord(record, held: false, chargesTokens: true)
-            }
+            let pending = try records.map { try PendingRecord($0, held: false, chargesTokens: true) }
             links = try await run { try await pool.write { db in try SQLiteStore.apply(db, pending, journalNumber: nil) } }
         }
         guard links.count == records.count else { throw StoreError.database("the commit returned \(links.count) links for \(records.count) records") }

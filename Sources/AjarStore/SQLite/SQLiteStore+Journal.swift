@@ -28,11 +28,8 @@ extension SQLiteStore {
         _ records: [RequestRecord], journal: RecordJournal, ledger: SQLiteLedger,
         waiter: CheckedContinuation<[ChainLink], any Error>?
     ) throws {
-        for record in records {
-            if let cost = record.settlement?.costMicros, cost < 0 { throw StoreError.invalidArgument("cost must not be negative") }
-        }
         let held = ledger.holding(records.map { $0.settlement?.reservation })
-        let pending = zip(records, held).map { record, held in PendingRecord(record, held: held, chargesTokens: false) }
+        let pending = try zip(records, held).map { record, held in try PendingRecord(record, held: held, chargesTokens: false) }
         let startApplier = try journal.append(pending, waiter: waiter)
         ledger.finish(records)
         if startApplier {
@@ -54,7 +51,7 @@ extension SQLiteStore {
 
     /// One result per batch: all in one transaction, or, if that fails, each on its own, retried
     /// a few times (a full disk, a lock held too long). A batch that still fails is logged with its
-    /// request ids: it stays in the journal file only until the file is compacted.
+    /// request ids: it stays in the journal file only until the file next moves (when full).
     private func apply(_ batches: [RecordJournal.Batch]) async -> [Result<[ChainLink], any Error>] {
         do {
             return try await write(batches).map { .success($0) }

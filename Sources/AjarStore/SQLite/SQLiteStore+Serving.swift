@@ -32,10 +32,12 @@ extension SQLiteStore {
             throw StoreError.invalidConfiguration("cannot create the lock file \(lockPath): \(String(cString: strerror(errno)))")
         }
         let deadline = ContinuousClock.now + wait
-        while flock(descriptor, LOCK_EX | LOCK_NB) != 0, ContinuousClock.now < deadline {
+        var locked = flock(descriptor, LOCK_EX | LOCK_NB) == 0
+        while !locked, ContinuousClock.now < deadline {
             usleep(20_000)
+            locked = flock(descriptor, LOCK_EX | LOCK_NB) == 0
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        guard locked else {
             closeDescriptor(descriptor)
             throw StoreError.invalidConfiguration(
                 "another `ajar serve` is already serving the SQLite database \(path) (it holds \(lockPath)); "
